@@ -1,0 +1,97 @@
+"""The normalised records every connector yields, and the problems it reports."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import orjson
+
+from models.enums import DeliveryMode, OfferingStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRecord:
+    """An organisation as read from a source."""
+
+    external_id: str
+    name: str
+    legal_form: str | None = None
+    vat_number: str | None = None
+    alliance_member: bool = False
+    ateco_code: str | None = None
+    description: str | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationRecord:
+    """A place as read from a source."""
+
+    external_id: str
+    provider_external_id: str | None = None
+    name: str | None = None
+    address: str | None = None
+    cap: str | None = None
+    city: str | None = None
+    province: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    accessibility: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostOptionRecord:
+    """One price of an offering; `amount_cents` 0 means free, None unknown."""
+
+    label: str | None = None
+    amount_cents: int | None = None
+    currency: str = "EUR"
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingRecord:
+    """A service as read from a source; its area follows from its categories."""
+
+    external_id: str
+    provider_external_id: str
+    title_it: str
+    title_en: str | None = None
+    description_it: str | None = None
+    description_en: str | None = None
+    categories: tuple[str, ...] = ()
+    delivery_mode: DeliveryMode = DeliveryMode.IN_PERSON
+    status: OfferingStatus = OfferingStatus.ACTIVE
+    languages: tuple[str, ...] = ()
+    cost_options: tuple[CostOptionRecord, ...] = ()
+    beneficiary_discount_percent: int | None = None
+    booking_url: str | None = None
+    email: str | None = None
+    location_external_ids: tuple[str, ...] = ()
+    last_modified: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A record a connector could not read; the sync engine quarantines it."""
+
+    record_kind: str
+    external_id: str | None
+    reason: str
+
+
+Record = ProviderRecord | LocationRecord | OfferingRecord
+
+
+def content_hash(record: Record) -> str:
+    """A stable hash of a record's content, used to skip unchanged records.
+
+    `last_modified` is left out: a source re-stamping an unchanged record is no change.
+    """
+    content = asdict(record)
+    content.pop("last_modified", None)
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()

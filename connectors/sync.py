@@ -1,0 +1,624 @@
+"""The sync engine: the one place that writes synced data, the same for every connector.
+
+Records are upserted by (source, external id) in batches, one transaction each; a content
+hash skips unchanged records; invalid records are quarantined; offerings missing from a
+complete snapshot are withdrawn, never deleted; a failed read withdraws nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from connectors.config import SourceConfig
+from connectors.fetch import FetchError
+from connectors.records import (
+    LocationRecord,
+    OfferingRecord,
+    Problem,
+    ProviderRecord,
+    Record,
+    content_hash,
+)
+from connectors.registry import connector_for
+from connectors.validation import InvalidRecord, check, offering_area
+from models import (
+    Category,
+    CostOption,
+    Location,
+    Offering,
+    OfferingCategory,
+    OfferingLanguage,
+    OfferingLocation,
+    OfferingStatus,
+    Provider,
+    Source,
+    SyncProblem,
+    SyncRun,
+    SyncStatus,
+)
+from models.district import in_district
+from models.taxonomy import CATEGORY_INFO
+from models.text import fold, search_document
+from models.types import row_id, utc_now
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+Progress = Callable[[int], None]
+R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord)
+
+
+@dataclass
+class _Counts:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+async def ensure_source(session: AsyncSession, config: SourceConfig) -> Source:
+    """The Source row for `config`, created or brought up to date."""
+    source = (
+        await session.execute(sa.select(Source).where(col(Source.name) == config.name))
+    ).scalar_one_or_none()
+    if source is None:
+        source = Source(name=config.name, kind=config.kind, url=config.url)
+        session.add(source)
+    source.kind, source.url, source.description = config.kind, config.url, config.description
+    await session.flush()
+    return source
+
+
+async def sync_source(
+    sessions: async_sessionmaker[AsyncSession],
+    config: SourceConfig,
+    client: httpx.AsyncClient,
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> SyncRun:
+    """Pull `config` into the database and return the finished SyncRun."""
+    connector = connector_for(config, client)
+    async with sessions.begin() as session:
+        source = await ensure_source(session, config)
+        run = SyncRun(source_id=row_id(source.id))
+        session.add(run)
+    writer = _Writer(sessions, run.source_id)
+    batch: list[Record] = []
+    try:
+        async for item in connector.records():
+            writer.counts.fetched += 1
+            if isinstance(item, Problem):
+                writer.counts.problems.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                await writer.write(batch)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        await writer.write(batch)
+        if progress and batch:
+            progress(len(batch))
+        if connector.complete_snapshot:
+            await writer.withdraw_missing()
+        await writer.refresh_dependents()
+    except FetchError as error:
+        log.warning("sync of %s failed: %s", config.name, error)
+        await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error))
+    except Exception as error:
+        await _finish(sessions, run, writer.counts, SyncStatus.FAILED, f"internal error: {error!r}")
+        raise
+    else:
+        await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
+    return run
+
+
+async def _finish(
+    sessions: async_sessionmaker[AsyncSession],
+    run: SyncRun,
+    counts: _Counts,
+    status: SyncStatus,
+    error: str | None,
+) -> None:
+    run.status, run.error, run.finished_at = status, error, utc_now()
+    run.fetched, run.created, run.updated = counts.fetched, counts.created, counts.updated
+    run.unchanged, run.withdrawn = counts.unchanged, counts.withdrawn
+    run.quarantined = len(counts.problems)
+    async with sessions.begin() as session:
+        run = await session.merge(run)
+        session.add_all(
+            SyncProblem(
+                sync_run_id=row_id(run.id),
+                record_kind=problem.record_kind,
+                external_id=problem.external_id,
+                reason=problem.reason,
+            )
+            for problem in counts.problems
+        )
+
+
+@dataclass
+class _Existing:
+    id: int
+    content_hash: str | None
+
+
+class _Writer:
+    """Writes batches of one source's records; remembers what later steps need."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], source_id: int) -> None:
+        self.sessions = sessions
+        self.source_id = source_id
+        self.counts = _Counts()
+        self.seen_offerings: set[str] = set()
+        self.changed_providers: set[int] = set()
+        self.changed_locations: set[int] = set()
+        self.started_at = utc_now()
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        """Validate and upsert one batch in one transaction."""
+        valid: list[Record] = []
+        for record in batch:
+            if isinstance(record, OfferingRecord):
+                self.seen_offerings.add(record.external_id)
+            try:
+                valid.append(check(record))
+            except InvalidRecord as error:
+                self._quarantine(record, str(error))
+        if not valid:
+            return
+        async with self.sessions.begin() as session:
+            await self._providers(session, [r for r in valid if isinstance(r, ProviderRecord)])
+            await self._locations(session, [r for r in valid if isinstance(r, LocationRecord)])
+            await self._offerings(session, [r for r in valid if isinstance(r, OfferingRecord)])
+
+    def _quarantine(self, record: Record, reason: str) -> None:
+        kind = {ProviderRecord: "provider", LocationRecord: "location"}.get(
+            type(record), "offering"
+        )
+        self.counts.problems.append(Problem(kind, record.external_id, reason))
+
+    async def _existing(
+        self, session: AsyncSession, model: type[Provider | Location | Offering], ids: Iterable[str]
+    ) -> dict[str, _Existing]:
+        rows = await session.execute(
+            sa.select(col(model.external_id), col(model.id), col(model.content_hash)).where(
+                col(model.source_id) == self.source_id,
+                col(model.external_id).in_(list(ids)),
+            )
+        )
+        return {str(ext): _Existing(row_id(id_), digest) for ext, id_, digest in rows}
+
+    def _split(
+        self, records: Sequence[R], existing: dict[str, _Existing]
+    ) -> tuple[list[tuple[R, str]], list[tuple[R, str, int]]]:
+        """New and changed records (with their hash); counts the unchanged ones."""
+        new: list[tuple[R, str]] = []
+        changed: list[tuple[R, str, int]] = []
+        for record in _last_wins(records):
+            digest = content_hash(record)
+            found = existing.get(record.external_id)
+            if found is None:
+                new.append((record, digest))
+            elif found.content_hash != digest:
+                changed.append((record, digest, found.id))
+            else:
+                self.counts.unchanged += 1
+        self.counts.created += len(new)
+        self.counts.updated += len(changed)
+        return new, changed
+
+    def _provenance(self, digest: str, changed_at: datetime | None = None) -> dict[str, object]:
+        return {
+            "source_id": self.source_id,
+            "fetched_at": self.started_at,
+            "last_changed_at": changed_at or self.started_at,
+            "content_hash": digest,
+        }
+
+    async def _providers(self, session: AsyncSession, records: list[ProviderRecord]) -> None:
+        if not records:
+            return
+        existing = await self._existing(session, Provider, (r.external_id for r in records))
+        new, changed = self._split(records, existing)
+        rows = [{**_provider_values(r), **self._provenance(d)} for r, d in new]
+        if rows:
+            await session.execute(sa.insert(Provider), rows)
+        if changed:
+            await session.execute(
+                sa.update(Provider),
+                [{"id": i, **_provider_values(r), **self._provenance(d)} for r, d, i in changed],
+            )
+            self.changed_providers.update(i for _, _, i in changed)
+
+    async def _locations(self, session: AsyncSession, records: list[LocationRecord]) -> None:
+        if not records:
+            return
+        existing = await self._existing(session, Location, (r.external_id for r in records))
+        new, changed = self._split(records, existing)
+        providers = await self._ids(
+            session, Provider, (r.provider_external_id for r in records if r.provider_external_id)
+        )
+
+        def values(record: LocationRecord, digest: str) -> dict[str, object]:
+            return {
+                **_location_values(record),
+                "provider_id": providers.get(record.provider_external_id or ""),
+                **self._provenance(digest),
+            }
+
+        if new:
+            await session.execute(
+                sa.insert(Location),
+                [values(r, d) for r, d in new],
+            )
+        if changed:
+            await session.execute(
+                sa.update(Location),
+                [{"id": i, **values(r, d)} for r, d, i in changed],
+            )
+            self.changed_locations.update(i for _, _, i in changed)
+
+    async def _ids(
+        self, session: AsyncSession, model: type[Provider | Location], external_ids: Iterable[str]
+    ) -> dict[str, int]:
+        wanted = list(set(external_ids))
+        if not wanted:
+            return {}
+        rows = await session.execute(
+            sa.select(col(model.external_id), col(model.id)).where(
+                col(model.source_id) == self.source_id,
+                col(model.external_id).in_(wanted),
+            )
+        )
+        return {str(external): row_id(id_) for external, id_ in rows}
+
+    async def _offerings(self, session: AsyncSession, records: list[OfferingRecord]) -> None:
+        if not records:
+            return
+        providers = await self._ids(session, Provider, (r.provider_external_id for r in records))
+        resolvable = []
+        for record in records:
+            if record.provider_external_id in providers:
+                resolvable.append(record)
+            else:
+                self._quarantine(
+                    record, f"provider {record.provider_external_id!r} is unknown or quarantined"
+                )
+        existing = await self._existing(session, Offering, (r.external_id for r in resolvable))
+        new, changed = self._split(resolvable, existing)
+        if not new and not changed:
+            return
+        context = await _OfferingContext.load(
+            session,
+            self.source_id,
+            [record for record, _ in new] + [record for record, _, _ in changed],
+            providers,
+        )
+        ids: dict[str, int] = {}
+        if new:
+            inserted = await session.execute(
+                sa.insert(Offering).returning(col(Offering.external_id), col(Offering.id)),
+                [{**context.values(r), **self._provenance(d, r.last_modified)} for r, d in new],
+            )
+            ids.update((str(external), row_id(id_)) for external, id_ in inserted)
+        if changed:
+            await session.execute(
+                sa.update(Offering),
+                [
+                    {"id": i, **context.values(r), **self._provenance(d, r.last_modified)}
+                    for r, d, i in changed
+                ],
+            )
+            ids.update((r.external_id, i) for r, _, i in changed)
+            await _delete_children(session, [i for _, _, i in changed])
+        await context.insert_children(session, ids)
+
+    async def withdraw_missing(self) -> None:
+        """Withdraw this source's offerings that the complete snapshot no longer lists."""
+        async with self.sessions.begin() as session:
+            rows = await session.execute(
+                sa.select(col(Offering.external_id), col(Offering.id)).where(
+                    col(Offering.source_id) == self.source_id,
+                    col(Offering.status) != OfferingStatus.WITHDRAWN,
+                )
+            )
+            missing = [row_id(id_) for ext, id_ in rows if ext not in self.seen_offerings]
+            for chunk in _chunks(missing, BATCH_SIZE):
+                # Clearing the hash makes a reappearing record an update that restores it.
+                await session.execute(
+                    sa.update(Offering)
+                    .where(col(Offering.id).in_(chunk))
+                    .values(
+                        status=OfferingStatus.WITHDRAWN,
+                        last_changed_at=self.started_at,
+                        content_hash=None,
+                    )
+                )
+        self.counts.withdrawn += len(missing)
+
+    async def refresh_dependents(self) -> None:
+        """Recompute search text and district flag of offerings whose provider or
+        locations changed in place during this sync."""
+        if not self.changed_providers and not self.changed_locations:
+            return
+        async with self.sessions.begin() as session:
+            linked = sa.select(col(OfferingLocation.offering_id)).where(
+                col(OfferingLocation.location_id).in_(self.changed_locations)
+            )
+            located = sa.select(col(Location.provider_id)).where(
+                col(Location.id).in_(self.changed_locations)
+            )
+            offering_ids = (
+                (
+                    await session.execute(
+                        sa.select(col(Offering.id)).where(
+                            sa.or_(
+                                col(Offering.provider_id).in_(self.changed_providers),
+                                col(Offering.provider_id).in_(located),
+                                col(Offering.id).in_(linked),
+                            )
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for chunk in _chunks([row_id(i) for i in offering_ids], BATCH_SIZE):
+                await refresh_offerings(session, chunk)
+
+
+class _OfferingContext:
+    """What computing a batch of offerings' columns needs from the database."""
+
+    def __init__(
+        self,
+        records: list[OfferingRecord],
+        providers: dict[str, int],
+        provider_names: dict[int, str],
+        providers_in_district: set[int],
+        locations: dict[str, tuple[int, bool]],
+        categories: dict[str, int],
+    ) -> None:
+        self.records = records
+        self.providers = providers
+        self.provider_names = provider_names
+        self.providers_in_district = providers_in_district
+        self.locations = locations
+        self.categories = categories
+
+    @classmethod
+    async def load(
+        cls,
+        session: AsyncSession,
+        source_id: int,
+        records: list[OfferingRecord],
+        providers: dict[str, int],
+    ) -> _OfferingContext:
+        provider_ids = {providers[r.provider_external_id] for r in records}
+        names = await session.execute(
+            sa.select(col(Provider.id), col(Provider.name)).where(
+                col(Provider.id).in_(provider_ids)
+            )
+        )
+        external = {ext for r in records for ext in r.location_external_ids}
+        location_rows = await session.execute(
+            sa.select(col(Location.external_id), col(Location.id), col(Location.in_district)).where(
+                col(Location.source_id) == source_id,
+                col(Location.external_id).in_(external),
+            )
+        )
+        categories = await session.execute(sa.select(col(Category.code), col(Category.id)))
+        return cls(
+            records,
+            providers,
+            {row_id(id_): name for id_, name in names},
+            await _providers_in_district(session, provider_ids),
+            {str(ext): (row_id(id_), flag) for ext, id_, flag in location_rows},
+            {code: row_id(id_) for code, id_ in categories},
+        )
+
+    def values(self, record: OfferingRecord) -> dict[str, object]:
+        provider_id = self.providers[record.provider_external_id]
+        known = [self.locations[e] for e in record.location_external_ids if e in self.locations]
+        district = (
+            any(flag for _, flag in known) if known else provider_id in self.providers_in_district
+        )
+        amounts = [o.amount_cents for o in record.cost_options if o.amount_cents is not None]
+        return {
+            "external_id": record.external_id,
+            "provider_id": provider_id,
+            "title_it": record.title_it,
+            "title_en": record.title_en,
+            "description_it": record.description_it,
+            "description_en": record.description_en,
+            "title_sort_it": fold(record.title_it),
+            "title_sort_en": fold(record.title_en or record.title_it),
+            "area": offering_area(record),
+            "delivery_mode": record.delivery_mode,
+            "status": record.status,
+            "is_free": bool(amounts) and min(amounts) == 0,
+            "min_price_cents": min(amounts) if amounts else None,
+            "beneficiary_discount_percent": record.beneficiary_discount_percent,
+            "booking_url": record.booking_url,
+            "email": record.email,
+            "in_district": district,
+            "search_text": offering_search_text(
+                record.title_it,
+                record.title_en,
+                record.description_it,
+                record.description_en,
+                self.provider_names.get(provider_id),
+                record.categories,
+            ),
+        }
+
+    async def insert_children(self, session: AsyncSession, ids: dict[str, int]) -> None:
+        """Links to locations, categories and languages, and the cost options."""
+        links, categories, languages, costs = [], [], [], []
+        for record in self.records:
+            offering_id = ids[record.external_id]
+            links += [
+                {"offering_id": offering_id, "location_id": self.locations[e][0]}
+                for e in record.location_external_ids
+                if e in self.locations
+            ]
+            categories += [
+                {"offering_id": offering_id, "category_id": self.categories[c]}
+                for c in record.categories
+            ]
+            languages += [
+                {"offering_id": offering_id, "language": code, "position": n}
+                for n, code in enumerate(record.languages)
+            ]
+            costs += [
+                {
+                    "offering_id": offering_id,
+                    "position": n,
+                    "label": option.label,
+                    "amount_cents": option.amount_cents,
+                    "currency": option.currency,
+                    "description": option.description,
+                }
+                for n, option in enumerate(record.cost_options)
+            ]
+        for model, rows in (
+            (OfferingLocation, links),
+            (OfferingCategory, categories),
+            (OfferingLanguage, languages),
+            (CostOption, costs),
+        ):
+            if rows:
+                await session.execute(sa.insert(model), rows)
+
+
+async def _providers_in_district(session: AsyncSession, provider_ids: Iterable[int]) -> set[int]:
+    rows = await session.execute(
+        sa.select(col(Location.provider_id))
+        .where(col(Location.provider_id).in_(list(provider_ids)), col(Location.in_district))
+        .distinct()
+    )
+    return {row_id(provider_id) for provider_id in rows.scalars()}
+
+
+async def _delete_children(session: AsyncSession, offering_ids: list[int]) -> None:
+    for model in (OfferingLocation, OfferingCategory, OfferingLanguage, CostOption):
+        await session.execute(sa.delete(model).where(col(model.offering_id).in_(offering_ids)))
+
+
+def offering_search_text(
+    title_it: str,
+    title_en: str | None,
+    description_it: str | None,
+    description_en: str | None,
+    provider_name: str | None,
+    categories: Iterable[str],
+) -> str:
+    """The folded search document of an offering (Italian and English, see models.text)."""
+    labels = [
+        label
+        for code in categories
+        if code in CATEGORY_INFO
+        for label in (CATEGORY_INFO[code].label_it, CATEGORY_INFO[code].label_en)
+    ]
+    return search_document(
+        title_it, title_en, description_it, description_en, provider_name, *labels
+    )
+
+
+async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) -> None:
+    """Recompute the derived columns (search text, district flag) of some offerings."""
+    rows = (
+        await session.execute(
+            sa.select(Offering, col(Provider.name))
+            .join(Provider, col(Provider.id) == col(Offering.provider_id))
+            .where(col(Offering.id).in_(offering_ids))
+        )
+    ).all()
+    codes = await session.execute(
+        sa.select(col(OfferingCategory.offering_id), col(Category.code))
+        .join(Category, col(Category.id) == col(OfferingCategory.category_id))
+        .where(col(OfferingCategory.offering_id).in_(offering_ids))
+    )
+    categories: dict[int, list[str]] = {}
+    for offering_id, code in codes:
+        categories.setdefault(offering_id, []).append(code)
+    located = await session.execute(
+        sa.select(col(OfferingLocation.offering_id), col(Location.in_district))
+        .join(Location, col(Location.id) == col(OfferingLocation.location_id))
+        .where(col(OfferingLocation.offering_id).in_(offering_ids))
+    )
+    flags: dict[int, bool] = {}
+    for offering_id, flag in located:
+        flags[offering_id] = flags.get(offering_id, False) or bool(flag)
+    in_district_providers = await _providers_in_district(
+        session, {offering.provider_id for offering, _ in rows}
+    )
+    updates = []
+    for offering, name in rows:
+        id_ = row_id(offering.id)
+        search_text = offering_search_text(
+            offering.title_it,
+            offering.title_en,
+            offering.description_it,
+            offering.description_en,
+            name,
+            categories.get(id_, ()),
+        )
+        district = flags.get(id_, offering.provider_id in in_district_providers)
+        updates.append({"id": id_, "search_text": search_text, "in_district": district})
+    if updates:
+        await session.execute(sa.update(Offering), updates)
+
+
+def _provider_values(record: ProviderRecord) -> dict[str, object]:
+    return {
+        "external_id": record.external_id,
+        "name": record.name,
+        "name_sort": fold(record.name),
+        "legal_form": record.legal_form,
+        "vat_number": record.vat_number,
+        "alliance_member": record.alliance_member,
+        "ateco_code": record.ateco_code,
+        "description": record.description,
+        "website": record.website,
+        "email": record.email,
+        "phone": record.phone,
+    }
+
+
+def _location_values(record: LocationRecord) -> dict[str, object]:
+    return {
+        "external_id": record.external_id,
+        "name": record.name,
+        "address": record.address,
+        "cap": record.cap,
+        "city": record.city,
+        "province": record.province,
+        "latitude": record.latitude,
+        "longitude": record.longitude,
+        "accessibility": record.accessibility,
+        "in_district": in_district(record.cap, record.latitude, record.longitude),
+    }
+
+
+def _last_wins(records: Sequence[R]) -> list[R]:
+    """One record per external id: a source repeating an id within a batch means its last."""
+    return list({record.external_id: record for record in records}.values())
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -1,0 +1,97 @@
+"""Checks every record passes before the sync engine stores it, whatever its connector."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from stdnum.exceptions import ValidationError
+from stdnum.it import iva
+
+from connectors.records import LocationRecord, OfferingRecord, ProviderRecord, Record
+from models.enums import Area
+from models.taxonomy import CATEGORY_INFO
+
+_ATECO = re.compile(r"^\d{2}(\.\d{1,2}){0,2}$")
+_CAP = re.compile(r"^\d{5}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class InvalidRecord(ValueError):
+    """A record that breaks a rule of the model; the sync engine quarantines it."""
+
+
+def normalise_vat(value: str) -> str:
+    """The 11-digit partita IVA, checksum verified; raises InvalidRecord otherwise."""
+    try:
+        return str(iva.validate(value))
+    except ValidationError as error:
+        raise InvalidRecord(f"invalid partita IVA {value!r}: {error}") from None
+
+
+def check_provider(record: ProviderRecord) -> ProviderRecord:
+    if not record.name.strip():
+        raise InvalidRecord("provider has no name")
+    if record.ateco_code is not None and not _ATECO.match(record.ateco_code):
+        raise InvalidRecord(f"invalid ATECO code {record.ateco_code!r}")
+    _check_email(record.email)
+    if record.vat_number is None:
+        return record
+    vat = normalise_vat(record.vat_number)
+    if vat == record.vat_number:
+        return record
+    return replace(record, vat_number=vat)
+
+
+def check_location(record: LocationRecord) -> LocationRecord:
+    lat, lon = record.latitude, record.longitude
+    if (lat is None) != (lon is None):
+        raise InvalidRecord("location has only one of latitude and longitude")
+    if lat is not None and not -90 <= lat <= 90:
+        raise InvalidRecord(f"latitude {lat} is out of range")
+    if lon is not None and not -180 <= lon <= 180:
+        raise InvalidRecord(f"longitude {lon} is out of range")
+    if record.cap is not None and not _CAP.match(record.cap):
+        raise InvalidRecord(f"invalid CAP {record.cap!r}")
+    return record
+
+
+def offering_area(record: OfferingRecord) -> Area:
+    """The one area of an offering's categories; raises InvalidRecord when there is none."""
+    if not record.categories:
+        raise InvalidRecord("offering has no category")
+    unknown = [code for code in record.categories if code not in CATEGORY_INFO]
+    if unknown:
+        raise InvalidRecord(f"unknown categories: {', '.join(unknown)}")
+    areas = {CATEGORY_INFO[code].area for code in record.categories}
+    if len(areas) > 1:
+        raise InvalidRecord(f"categories span several areas: {', '.join(sorted(areas))}")
+    return areas.pop()
+
+
+def check_offering(record: OfferingRecord) -> OfferingRecord:
+    if not record.title_it.strip():
+        raise InvalidRecord("offering has no Italian title")
+    offering_area(record)
+    discount = record.beneficiary_discount_percent
+    if discount is not None and not 0 < discount <= 100:
+        raise InvalidRecord(f"beneficiary discount {discount}% is out of range")
+    for option in record.cost_options:
+        if option.amount_cents is not None and option.amount_cents < 0:
+            raise InvalidRecord("a cost option has a negative amount")
+    _check_email(record.email)
+    return record
+
+
+def check(record: Record) -> Record:
+    """The record, normalised, if it passes its kind's checks; raises InvalidRecord."""
+    if isinstance(record, ProviderRecord):
+        return check_provider(record)
+    if isinstance(record, LocationRecord):
+        return check_location(record)
+    return check_offering(record)
+
+
+def _check_email(email: str | None) -> None:
+    if email is not None and not _EMAIL.match(email):
+        raise InvalidRecord(f"invalid e-mail address {email!r}")

@@ -1,0 +1,57 @@
+"""The Starlette application: /graphql, /healthz and /readyz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from hub.graphql import GraphQLApp
+from hub.settings import Settings
+from models.db import create_engine, init_db, ping, session_factory
+from schema import build_schema
+
+log = logging.getLogger("concilia.hub")
+
+
+def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
+    """The hub as an ASGI app; it owns the engine it creates, not one it is given."""
+    settings = settings or Settings()
+    owned = engine is None
+    db = engine or create_engine(settings.database_url)
+    graphql = GraphQLApp(build_schema(), session_factory(db))
+
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            await ping(db)
+        except (SQLAlchemyError, OSError) as error:
+            log.warning("database not reachable: %s", error)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if owned:
+            await init_db(db)
+        yield
+        if owned:
+            await db.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

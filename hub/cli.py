@@ -1,0 +1,267 @@
+"""`concilia`: the operator's command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import orjson
+import typer
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from connectors.config import ConfigError, SourceConfig, load_sources
+from connectors.fetch import FetchError, http_client
+from connectors.sync import sync_source
+from hub.settings import Settings
+from models import SyncRun, SyncStatus
+from models.db import create_engine, drop_db, init_db, is_sqlite, session_factory
+from resolvers.context import Context
+from schema import build_schema
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Concilia Hub: the GraphQL hub of the Milano Concilia 4.0 welfare alliance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit."""
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(main())
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(f"concilia: {message}", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    from hub.app import create_app  # noqa: PLC0415
+
+    settings = _settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)})")
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level)
+
+
+@app.command()
+def demo(
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Also recreate a database that is not SQLite.")
+    ] = False,
+) -> None:
+    """Recreate the database and sync the demo sources into it."""
+    settings = _settings()
+
+    async def main() -> list[SyncRun]:
+        engine = create_engine(settings.database_url)
+        try:
+            if not is_sqlite(engine) and not yes:
+                raise CliError("`demo` erases the database; pass --yes for a non-SQLite one")
+            await drop_db(engine)
+            await init_db(engine)
+            return await _sync_all(engine, load_sources(settings.sources))
+        finally:
+            await engine.dispose()
+
+    _report(_run(main))
+
+
+@app.command()
+def sync(
+    source: Annotated[str | None, typer.Option(help="Only the source with this name.")] = None,
+) -> None:
+    """Sync the declared sources (CONCILIA_SOURCES) into the database."""
+    settings = _settings()
+
+    async def main() -> list[SyncRun]:
+        sources = load_sources(settings.sources)
+        if source is not None:
+            sources = [s for s in sources if s.name == source]
+            if not sources:
+                raise CliError(f"no source named {source!r} in {settings.sources}")
+        engine = create_engine(settings.database_url)
+        try:
+            await init_db(engine)
+            return await _sync_all(engine, sources)
+        finally:
+            await engine.dispose()
+
+    _report(_run(main))
+
+
+async def _sync_all(engine: Any, sources: list[SourceConfig]) -> list[SyncRun]:
+    sessions = session_factory(engine)
+    runs = []
+    async with http_client() as client:
+        for config in sources:
+            typer.echo(f"syncing {config.name} ({config.kind}) ...")
+            runs.append(await sync_source(sessions, config, client))
+    return runs
+
+
+def _report(runs: list[SyncRun]) -> None:
+    header = ("status", "fetched", "created", "updated", "unchanged", "withdrawn", "quarantined")
+    typer.echo(f"{'run':<6}" + "".join(f"{h:>12}" for h in header))
+    for run in runs:
+        values = (
+            run.status.value, run.fetched, run.created, run.updated,
+            run.unchanged, run.withdrawn, run.quarantined,
+        )  # fmt: skip
+        typer.echo(f"{run.id:<6}" + "".join(f"{v:>12}" for v in values))
+        if run.error:
+            typer.echo(f"  error: {run.error}", err=True)
+    if any(run.status is SyncStatus.FAILED for run in runs):
+        raise typer.Exit(1)
+
+
+@app.command("sources")
+def list_sources() -> None:
+    """List the declared sources."""
+    settings = _settings()
+    for config in load_sources(settings.sources):
+        typer.echo(f"{config.name:<24} {config.kind:<12} {config.url}")
+
+
+@app.command()
+def query(
+    document: Annotated[str, typer.Argument(help="A GraphQL document, or @FILE to read one.")],
+    variables: Annotated[str | None, typer.Option(help="Variables as a JSON object.")] = None,
+    lang: Annotated[str, typer.Option(help="Text language: it or en.")] = "it",
+) -> None:
+    """Execute a GraphQL query in-process and print the JSON response (exit 1 on errors)."""
+    from models.enums import Language  # noqa: PLC0415
+
+    settings = _settings()
+    text = _read_document(document)
+    values = _parse_variables(variables)
+    try:
+        language = Language(lang)
+    except ValueError:
+        raise CliError(f"--lang must be one of: {', '.join(m.value for m in Language)}") from None
+
+    async def main() -> dict[str, Any]:
+        engine = create_engine(settings.database_url)
+        try:
+            context = Context(session_factory(engine), lang=language)
+            result = await build_schema().execute(
+                text, variable_values=values, context_value=context
+            )
+        finally:
+            await engine.dispose()
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [error.formatted for error in result.errors]
+        return response
+
+    response = _run(main)
+    typer.echo(orjson.dumps(response, option=orjson.OPT_INDENT_2).decode())
+    if "errors" in response:
+        raise typer.Exit(1)
+
+
+def _read_document(document: str) -> str:
+    if not document.startswith("@"):
+        return document
+    try:
+        return Path(document[1:]).read_text(encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"cannot read {document[1:]}: {error.strerror or error}") from None
+
+
+def _parse_variables(variables: str | None) -> dict[str, Any] | None:
+    if variables is None:
+        return None
+    try:
+        values = orjson.loads(variables)
+    except orjson.JSONDecodeError as error:
+        raise CliError(f"--variables is not valid JSON: {error}") from None
+    if not isinstance(values, dict):
+        raise CliError("--variables must be a JSON object")
+    return values
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Print the schema in GraphQL SDL (what schema.graphql holds)."""
+    sdl = build_schema().as_str() + "\n"
+    if output is None:
+        typer.echo(sdl, nl=False)
+    else:
+        output.write_text(sdl, encoding="utf-8")
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Create the tables that do not exist yet and seed the taxonomy."""
+    settings = _settings()
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await init_db(engine)
+        finally:
+            await engine.dispose()
+
+    _run(main)
+    typer.echo(f"database ready ({_db_label(settings)})")
+
+
+def _db_label(settings: Settings) -> str:
+    url = settings.database_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+def main() -> None:
+    """Entry point of the `concilia` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except (CliError, ConfigError, FetchError) as error:
+        _echo_err(str(error))
+        sys.exit(2)
+    except ArgumentError as error:
+        _echo_err(f"invalid database URL: {error}")
+        sys.exit(2)
+    except (SQLAlchemyError, OSError) as error:
+        _echo_err(f"database error: {_first_line(error)}")
+        sys.exit(2)
+    except Exception as error:
+        if os.environ.get("CONCILIA_DEBUG"):
+            raise
+        _echo_err(f"internal error: {_first_line(error)} (set CONCILIA_DEBUG=1 for details)")
+        sys.exit(70)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+__all__ = ["app", "main"]

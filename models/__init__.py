@@ -1,0 +1,33 @@
+"""The storage model: SQLModel tables and the database engine."""
+
+from models.category import Category
+from models.enums import Area, DeliveryMode, Language, OfferingStatus, SyncStatus
+from models.location import Location
+from models.offering import (
+    CostOption,
+    Offering,
+    OfferingCategory,
+    OfferingLanguage,
+    OfferingLocation,
+)
+from models.provider import Provider
+from models.source import Source, SyncProblem, SyncRun
+
+__all__ = [
+    "Area",
+    "Category",
+    "CostOption",
+    "DeliveryMode",
+    "Language",
+    "Location",
+    "Offering",
+    "OfferingCategory",
+    "OfferingLanguage",
+    "OfferingLocation",
+    "OfferingStatus",
+    "Provider",
+    "Source",
+    "SyncProblem",
+    "SyncRun",
+    "SyncStatus",
+]

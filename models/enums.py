@@ -1,0 +1,45 @@
+"""Enumerations shared by the storage model, the connectors and the schema."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Area(enum.StrEnum):
+    """The four welfare areas of the Milano Concilia 4.0 alliance."""
+
+    HEALTH_WELLBEING = "HEALTH_WELLBEING"
+    FAMILY_CARE = "FAMILY_CARE"
+    LEISURE_WORK_LIFE = "LEISURE_WORK_LIFE"
+    WORK_SERVICES = "WORK_SERVICES"
+
+
+class DeliveryMode(enum.StrEnum):
+    """Where the service reaches the beneficiary."""
+
+    IN_PERSON = "IN_PERSON"
+    ONLINE = "ONLINE"
+    AT_HOME = "AT_HOME"
+
+
+class OfferingStatus(enum.StrEnum):
+    """Lifecycle of an offering; withdrawn offerings are kept, never deleted."""
+
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Language(enum.StrEnum):
+    """Languages the hub serves text in (ISO 639-1)."""
+
+    IT = "it"
+    EN = "en"
+
+
+class SyncStatus(enum.StrEnum):
+    """Outcome of one sync run of a source."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

@@ -1,0 +1,56 @@
+"""Sources (the configured feeds) and the record of every sync run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel, col
+
+from models.enums import SyncStatus
+from models.types import UTCDateTime, enum_column, utc_now
+
+
+class Source(SQLModel, table=True):
+    """A member's feed that the hub pulls listings from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    kind: str = Field(max_length=40)
+    url: str = Field(max_length=1000)
+    description: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync of a source: when, how it ended, and what it changed."""
+
+    __tablename__ = "sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: SyncStatus = Field(default=SyncStatus.RUNNING, sa_type=enum_column(SyncStatus))
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+
+sa.Index("ix_sync_run_source_latest", col(SyncRun.source_id), col(SyncRun.id))
+
+
+class SyncProblem(SQLModel, table=True):
+    """A record a sync run quarantined, and why."""
+
+    __tablename__ = "sync_problem"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sync_run_id: int = Field(foreign_key="sync_run.id", index=True, ondelete="CASCADE")
+    record_kind: str = Field(max_length=40)
+    external_id: str | None = Field(default=None, max_length=255)
+    reason: str

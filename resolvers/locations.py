@@ -1,0 +1,16 @@
+"""Locations: loading by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from models import Location
+from resolvers.queries import Sessions, by_key, fetch_all
+
+
+async def locations_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Location | None]:
+    rows = await fetch_all(sessions, sa.select(Location).where(col(Location.id).in_(ids)))
+    return by_key(ids, rows, lambda location: location.id)

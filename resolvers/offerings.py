@@ -1,0 +1,346 @@
+"""Offerings: the filtered, ordered, paginated catalogue and the loaders of an offering's edges."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from models import (
+    Area,
+    Category,
+    CostOption,
+    DeliveryMode,
+    Language,
+    Location,
+    Offering,
+    OfferingCategory,
+    OfferingLanguage,
+    OfferingLocation,
+    OfferingStatus,
+    Provider,
+)
+from models.offering import UNKNOWN_PRICE_RANK
+from models.taxonomy import CATEGORY_INFO
+from models.text import search_terms
+from resolvers.errors import BadUserInput
+from resolvers.pagination import (
+    CursorValue,
+    Direction,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows, fetch_scalar, grouped
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+
+class OfferingOrderField(enum.Enum):
+    """What offerings can be ordered by."""
+
+    TITLE = "TITLE"
+    LAST_CHANGED = "LAST_CHANGED"
+    PRICE = "PRICE"
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingFilter:
+    """Conditions on offerings; every one given must hold."""
+
+    area: Area | None = None
+    category: str | None = None
+    provider_id: int | None = None
+    alliance_member: bool | None = None
+    in_district: bool | None = None
+    delivery_mode: DeliveryMode | None = None
+    language: str | None = None
+    free_only: bool = False
+    max_price: Decimal | None = None
+    text: str | None = None
+    statuses: tuple[OfferingStatus, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingOrder:
+    """The ordering of a page of offerings (ties broken by id, in the same direction)."""
+
+    field: OfferingOrderField = OfferingOrderField.TITLE
+    direction: Direction = Direction.ASC
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingQuery:
+    """A filter and an ordering: what identifies a list of offerings."""
+
+    filter: OfferingFilter = field(default_factory=OfferingFilter)
+    order: OfferingOrder = field(default_factory=OfferingOrder)
+
+
+def conditions(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
+    """The SQL conditions of a filter (validated; BadUserInput on bad values)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if flt.statuses is None:
+        where.append(col(Offering.status) != OfferingStatus.WITHDRAWN)
+    else:
+        where.append(col(Offering.status).in_(flt.statuses))
+    if flt.area is not None:
+        where.append(col(Offering.area) == flt.area)
+    if flt.category is not None:
+        where.append(_in_category(flt.category))
+    if flt.provider_id is not None:
+        where.append(col(Offering.provider_id) == flt.provider_id)
+    if flt.alliance_member is not None:
+        members = sa.select(col(Provider.id)).where(
+            col(Provider.alliance_member) == flt.alliance_member
+        )
+        where.append(col(Offering.provider_id).in_(members))
+    if flt.in_district is not None:
+        where.append(col(Offering.in_district) == flt.in_district)
+    if flt.delivery_mode is not None:
+        where.append(col(Offering.delivery_mode) == flt.delivery_mode)
+    if flt.language is not None:
+        speaking = sa.select(col(OfferingLanguage.offering_id)).where(
+            col(OfferingLanguage.language) == flt.language.strip().lower()
+        )
+        where.append(col(Offering.id).in_(speaking))
+    if flt.free_only:
+        where.append(col(Offering.is_free) == sa.true())
+    if flt.max_price is not None:
+        where.append(col(Offering.min_price_cents) <= _cents(flt.max_price))
+    if flt.text is not None:
+        where.extend(
+            col(Offering.search_text).like(f"% {term}%") for term in search_terms(flt.text)
+        )
+    return where
+
+
+def _in_category(code: str) -> sa.ColumnElement[bool]:
+    if code not in CATEGORY_INFO:
+        raise BadUserInput(f"unknown category {code!r}; the `categories` field lists them")
+    linked = (
+        sa.select(col(OfferingCategory.offering_id))
+        .join(Category, col(Category.id) == col(OfferingCategory.category_id))
+        .where(col(Category.code) == code)
+    )
+    return col(Offering.id).in_(linked)
+
+
+def _cents(price: Decimal) -> int:
+    try:
+        cents = (price * 100).to_integral_value()
+    except InvalidOperation:
+        raise BadUserInput("`maxPrice` must be a number") from None
+    if not cents.is_finite() or cents < 0:
+        raise BadUserInput("`maxPrice` must be a non-negative amount in euro")
+    return int(cents)
+
+
+def _sort_key(order: OfferingOrder, lang: Language) -> tuple[str, Any]:
+    """The ordering's name (as stored in cursors) and its SQL expression."""
+    if order.field is OfferingOrderField.TITLE:
+        column = col(Offering.title_sort_en) if lang is Language.EN else col(Offering.title_sort_it)
+        return f"title_{lang.value}", column
+    if order.field is OfferingOrderField.LAST_CHANGED:
+        return "changed", col(Offering.last_changed_at)
+    return "price", sa.func.coalesce(col(Offering.min_price_cents), UNKNOWN_PRICE_RANK)
+
+
+def _cursor_value(name: str, offering: Offering) -> CursorValue:
+    if name == "changed":
+        return offering.last_changed_at.isoformat() if offering.last_changed_at else None
+    if name == "price":
+        price = offering.min_price_cents
+        return UNKNOWN_PRICE_RANK if price is None else price
+    return offering.title_sort_en if name == "title_en" else offering.title_sort_it
+
+
+def _after(name: str, key: Any, direction: Direction, cursor: str) -> sa.ColumnElement[bool]:
+    value, id_ = decode_cursor(cursor, f"{name}:{direction.value}")
+    typed: Any = value
+    if name == "changed" and isinstance(value, str):
+        typed = datetime.fromisoformat(value)
+    row = sa.tuple_(key, col(Offering.id))
+    if direction is Direction.ASC:
+        return row > sa.tuple_(sa.literal(typed), sa.literal(id_))
+    return row < sa.tuple_(sa.literal(typed), sa.literal(id_))
+
+
+def _ordering(key: Any, direction: Direction) -> tuple[Any, Any]:
+    if direction is Direction.ASC:
+        return key.asc(), col(Offering.id).asc()
+    return key.desc(), col(Offering.id).desc()
+
+
+async def offerings_page(
+    ctx: Context, query: OfferingQuery, first: int | None, after: str | None
+) -> Page[Offering]:
+    """One page of the catalogue, filtered, ordered and paginated in SQL."""
+    size = page_size(first)
+    where = conditions(query.filter)
+    name, key = _sort_key(query.order, ctx.lang)
+    ordering = f"{name}:{query.order.direction.value}"
+    statement = sa.select(Offering).where(*where)
+    if after is not None:
+        statement = statement.where(_after(name, key, query.order.direction, after))
+    statement = statement.order_by(*_ordering(key, query.order.direction)).limit(size + 1)
+    rows: list[Offering] = await fetch_all(ctx.sessions, statement)
+    items = rows[:size]
+
+    async def total() -> int:
+        count = sa.select(sa.func.count()).select_from(Offering).where(*where)
+        return int(await fetch_scalar(ctx.sessions, count))
+
+    return Page(
+        items=items,
+        cursors=[encode_cursor(ordering, _cursor_value(name, o), o.id or 0) for o in items],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None,
+        total=total,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderOfferingsArgs:
+    """The arguments of `Provider.offerings`, which key its per-request loader."""
+
+    first: int
+    after: str | None
+    lang: Language
+
+
+async def offerings_of_providers(
+    sessions: Sessions, args: ProviderOfferingsArgs, provider_ids: Sequence[int]
+) -> list[Page[Offering]]:
+    """A page of offerings for each provider, in one statement (a window per provider),
+    plus one grouped count when a total is asked for."""
+    order = OfferingOrder()
+    name, key = _sort_key(order, args.lang)
+    ordering = f"{name}:{order.direction.value}"
+    where = [*conditions(OfferingFilter()), col(Offering.provider_id).in_(provider_ids)]
+    if args.after is not None:
+        where.append(_after(name, key, order.direction, args.after))
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=col(Offering.provider_id), order_by=_ordering(key, order.direction))
+        .label("rank")
+    )
+    ranked = sa.select(Offering, rank).where(*where).subquery()
+    offering = aliased(Offering, ranked)
+    statement = (
+        sa.select(offering)
+        .where(ranked.c.rank <= args.first + 1)
+        .order_by(ranked.c.provider_id, ranked.c.rank)
+    )
+    rows: list[Offering] = await fetch_all(sessions, statement)
+    per_provider = grouped(provider_ids, [(row.provider_id, row) for row in rows])
+    counts: dict[int, int] | None = None
+
+    async def total_for(provider_id: int) -> int:
+        nonlocal counts
+        if counts is None:
+            count = (
+                sa.select(col(Offering.provider_id), sa.func.count())
+                .where(*conditions(OfferingFilter()), col(Offering.provider_id).in_(provider_ids))
+                .group_by(col(Offering.provider_id))
+            )
+            counts = dict(await fetch_rows(sessions, count))
+        return counts.get(provider_id, 0)
+
+    return [
+        Page(
+            items=group[: args.first],
+            cursors=[
+                encode_cursor(ordering, _cursor_value(name, o), o.id or 0)
+                for o in group[: args.first]
+            ],
+            has_next_page=len(group) > args.first,
+            has_previous_page=args.after is not None,
+            total=partial(total_for, pid),
+        )
+        for pid, group in zip(provider_ids, per_provider, strict=True)
+    ]
+
+
+async def offerings_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Offering | None]:
+    rows = await fetch_all(sessions, sa.select(Offering).where(col(Offering.id).in_(ids)))
+    return by_key(ids, rows, lambda o: o.id)
+
+
+async def locations_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
+    rows = await fetch_rows(
+        sessions,
+        sa.select(col(OfferingLocation.offering_id), Location)
+        .join(Location, col(Location.id) == col(OfferingLocation.location_id))
+        .where(col(OfferingLocation.offering_id).in_(ids))
+        .order_by(col(OfferingLocation.offering_id), col(Location.id)),
+    )
+    return grouped(ids, [(offering_id, location) for offering_id, location in rows])
+
+
+async def categories_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[Category]]:
+    rows = await fetch_rows(
+        sessions,
+        sa.select(col(OfferingCategory.offering_id), Category)
+        .join(Category, col(Category.id) == col(OfferingCategory.category_id))
+        .where(col(OfferingCategory.offering_id).in_(ids))
+        .order_by(col(OfferingCategory.offering_id), col(Category.position)),
+    )
+    return grouped(ids, [(offering_id, category) for offering_id, category in rows])
+
+
+async def languages_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[str]]:
+    rows = await fetch_rows(
+        sessions,
+        sa.select(col(OfferingLanguage.offering_id), col(OfferingLanguage.language))
+        .where(col(OfferingLanguage.offering_id).in_(ids))
+        .order_by(col(OfferingLanguage.offering_id), col(OfferingLanguage.position)),
+    )
+    return grouped(ids, [(offering_id, code) for offering_id, code in rows])
+
+
+async def cost_options_of_offerings(
+    sessions: Sessions, ids: Sequence[int]
+) -> list[list[CostOption]]:
+    rows = await fetch_all(
+        sessions,
+        sa.select(CostOption)
+        .where(col(CostOption.offering_id).in_(ids))
+        .order_by(col(CostOption.offering_id), col(CostOption.position)),
+    )
+    return grouped(ids, [(option.offering_id, option) for option in rows])
+
+
+# The edges of an offering a connection can prefetch for its whole page.
+OFFERING_EDGES = ("provider", "locations", "categories", "languages", "costOptions")
+
+
+async def prefetch(ctx: Context, offerings: Sequence[Offering], fields: set[str]) -> None:
+    """Load, in one batch per edge, the edges of a page of offerings that the query selects."""
+    loaders = ctx.loaders
+    ids = [o.id for o in offerings if o.id is not None]
+    if not ids:
+        return
+    pending: list[Awaitable[object]] = []
+    if "provider" in fields:
+        pending.append(loaders.provider.load_many(o.provider_id for o in offerings))
+    if "locations" in fields:
+        pending.append(loaders.offering_locations.load_many(ids))
+    if "categories" in fields:
+        pending.append(loaders.offering_categories.load_many(ids))
+    if "languages" in fields:
+        pending.append(loaders.offering_languages.load_many(ids))
+    if "costOptions" in fields:
+        pending.append(loaders.offering_cost_options.load_many(ids))
+    await asyncio.gather(*pending)

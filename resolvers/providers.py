@@ -1,0 +1,87 @@
+"""Providers: the paginated list and the loaders of a provider's edges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from models import Location, Provider
+from models.text import search_terms
+from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
+from resolvers.queries import Sessions, by_key, fetch_all, fetch_scalar, grouped
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+_ORDERING = "name:ASC"
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderFilter:
+    """Conditions on providers; every one given must hold."""
+
+    alliance_member: bool | None = None
+    text: str | None = None
+    vat_number: str | None = None
+
+
+def conditions(flt: ProviderFilter) -> list[sa.ColumnElement[bool]]:
+    where: list[sa.ColumnElement[bool]] = []
+    if flt.alliance_member is not None:
+        where.append(col(Provider.alliance_member) == flt.alliance_member)
+    if flt.vat_number is not None:
+        where.append(col(Provider.vat_number) == flt.vat_number.strip())
+    if flt.text is not None:
+        where.extend(
+            (" " + col(Provider.name_sort)).like(f"% {term}%") for term in search_terms(flt.text)
+        )
+    return where
+
+
+async def providers_page(
+    ctx: Context, flt: ProviderFilter, first: int | None, after: str | None
+) -> Page[Provider]:
+    """Providers ordered by name, paginated by keyset."""
+    size = page_size(first)
+    where = conditions(flt)
+    statement = sa.select(Provider).where(*where)
+    if after is not None:
+        value, id_ = decode_cursor(after, _ORDERING)
+        statement = statement.where(
+            sa.tuple_(col(Provider.name_sort), col(Provider.id))
+            > sa.tuple_(sa.literal(value), sa.literal(id_))
+        )
+    statement = statement.order_by(col(Provider.name_sort), col(Provider.id)).limit(size + 1)
+    rows: list[Provider] = await fetch_all(ctx.sessions, statement)
+    items = rows[:size]
+
+    async def total() -> int:
+        count = sa.select(sa.func.count()).select_from(Provider).where(*where)
+        return int(await fetch_scalar(ctx.sessions, count))
+
+    return Page(
+        items=items,
+        cursors=[encode_cursor(_ORDERING, p.name_sort, p.id or 0) for p in items],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None,
+        total=total,
+    )
+
+
+async def providers_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Provider | None]:
+    rows = await fetch_all(sessions, sa.select(Provider).where(col(Provider.id).in_(ids)))
+    return by_key(ids, rows, lambda p: p.id)
+
+
+async def locations_of_providers(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
+    rows: list[Location] = await fetch_all(
+        sessions,
+        sa.select(Location)
+        .where(col(Location.provider_id).in_(ids))
+        .order_by(col(Location.provider_id), col(Location.id)),
+    )
+    return grouped(ids, [(location.provider_id, location) for location in rows])

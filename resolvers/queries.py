@@ -1,0 +1,51 @@
+"""Small SQL helpers shared by the entity resolvers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar, TypeVarTuple
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+Ts = TypeVarTuple("Ts")
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def fetch_all(sessions: Sessions, statement: sa.Select[V]) -> list[V]:
+    """The rows of an ORM select of one entity."""
+    async with sessions() as session:
+        return list((await session.execute(statement)).scalars().all())
+
+
+async def fetch_rows(
+    sessions: Sessions, statement: sa.Select[*Ts]
+) -> list[sa.Row[*Ts]]:
+    """The rows of a select of several columns."""
+    async with sessions() as session:
+        return list((await session.execute(statement)).all())
+
+
+async def fetch_scalar(sessions: Sessions, statement: sa.Select[V]) -> V:
+    async with sessions() as session:
+        return (await session.execute(statement)).scalar_one()
+
+
+def by_key(
+    keys: Sequence[K], items: Sequence[V], key: Callable[[V], Hashable | None]
+) -> list[V | None]:
+    """Items in the order of `keys` (None where absent), as a DataLoader must return them."""
+    found = {key(item): item for item in items}
+    return [found.get(k) for k in keys]
+
+
+def grouped(keys: Sequence[K], pairs: Sequence[tuple[K, V]]) -> list[list[V]]:
+    """Values grouped per key, in the order of `keys` (empty lists where absent)."""
+    groups: defaultdict[K, list[V]] = defaultdict(list)
+    for k, value in pairs:
+        groups[k].append(value)
+    return [groups.get(k, []) for k in keys]

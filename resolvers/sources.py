@@ -1,0 +1,50 @@
+"""Sources and their sync runs, for operators and for provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from models import Source, SyncProblem, SyncRun
+from resolvers.queries import Sessions, by_key, fetch_all, grouped
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+
+async def sources(ctx: Context) -> list[Source]:
+    return await fetch_all(ctx.sessions, sa.select(Source).order_by(col(Source.name)))
+
+
+async def sources_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Source | None]:
+    rows = await fetch_all(sessions, sa.select(Source).where(col(Source.id).in_(ids)))
+    return by_key(ids, rows, lambda source: source.id)
+
+
+async def sync_runs_by_id(sessions: Sessions, ids: Sequence[int]) -> list[SyncRun | None]:
+    rows = await fetch_all(sessions, sa.select(SyncRun).where(col(SyncRun.id).in_(ids)))
+    return by_key(ids, rows, lambda run: run.id)
+
+
+async def last_runs(sessions: Sessions, source_ids: Sequence[int]) -> list[SyncRun | None]:
+    """The latest sync run of each source, in one statement."""
+    latest = (
+        sa.select(sa.func.max(col(SyncRun.id)))
+        .where(col(SyncRun.source_id).in_(source_ids))
+        .group_by(col(SyncRun.source_id))
+    )
+    rows = await fetch_all(sessions, sa.select(SyncRun).where(col(SyncRun.id).in_(latest)))
+    return by_key(source_ids, rows, lambda run: run.source_id)
+
+
+async def problems_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncProblem]]:
+    rows: list[SyncProblem] = await fetch_all(
+        sessions,
+        sa.select(SyncProblem)
+        .where(col(SyncProblem.sync_run_id).in_(run_ids))
+        .order_by(col(SyncProblem.sync_run_id), col(SyncProblem.id)),
+    )
+    return grouped(run_ids, [(problem.sync_run_id, problem) for problem in rows])

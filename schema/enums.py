@@ -1,0 +1,41 @@
+"""GraphQL enums: the model's and resolvers' enums, registered with descriptions."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models.enums import Area, DeliveryMode, Language, OfferingStatus, SyncStatus
+from resolvers.offerings import OfferingOrderField
+from resolvers.pagination import Direction
+
+# strawberry.enum registers the Python enum itself, so the model's values flow through.
+strawberry.enum(Area, description="The four welfare areas of the alliance (labels in `areas`).")
+strawberry.enum(
+    DeliveryMode,
+    description="Where the service reaches the beneficiary: at a location, online, or at home.",
+)
+strawberry.enum(
+    OfferingStatus,
+    description="Lifecycle of an offering; withdrawn offerings are kept and hidden by default.",
+)
+strawberry.enum(Language, description="Languages the hub serves text in; Italian is the default.")
+strawberry.enum(SyncStatus, description="How a sync run ended.")
+strawberry.enum(Direction, description="Sort direction.")
+strawberry.enum(
+    OfferingOrderField,
+    description=(
+        "What offerings can be ordered by: TITLE (in the request's language), "
+        "LAST_CHANGED (when the content last changed), PRICE (cheapest cost option; "
+        "offerings without a published price come last)."
+    ),
+)
+
+__all__ = [
+    "Area",
+    "DeliveryMode",
+    "Direction",
+    "Language",
+    "OfferingOrderField",
+    "OfferingStatus",
+    "SyncStatus",
+]

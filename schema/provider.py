@@ -1,0 +1,97 @@
+"""Providers: the organisations that offer services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from models import Provider as ProviderRow
+from resolvers.offerings import ProviderOfferingsArgs
+from resolvers.pagination import DEFAULT_PAGE_SIZE, Page, page_size
+from schema.connections import connection_fields
+from schema.info import Info
+from schema.location import Location
+from schema.maybe import MaybeAwaitable, then
+from schema.source import Provenance
+
+if TYPE_CHECKING:
+    from schema.offering import OfferingConnection
+
+OfferingConnectionType = Annotated["OfferingConnection", strawberry.lazy("schema.offering")]
+
+
+@strawberry.type(
+    description=(
+        "An organisation offering welfare services: an alliance member or another district "
+        "business."
+    )
+)
+class Provider(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[ProviderRow]
+    name: str = strawberry.field(description="The organisation's name.")
+    legal_form: str | None = strawberry.field(description="Legal form, e.g. 'S.r.l.', 'APS'.")
+    vat_number: str | None = strawberry.field(
+        description="Partita IVA (11 digits, checksum verified)."
+    )
+    alliance_member: bool = strawberry.field(
+        description="Whether the organisation is a member of the Milano Concilia 4.0 alliance."
+    )
+    ateco_code: str | None = strawberry.field(description="ATECO activity code, e.g. 86.90.29.")
+    description: str | None = strawberry.field(description="What the organisation does (Italian).")
+    website: str | None = strawberry.field(description="Website URL.")
+    email: str | None = strawberry.field(description="Contact e-mail address.")
+    phone: str | None = strawberry.field(description="Contact phone number.")
+
+    @strawberry.field(graphql_type=list[Location], description="The provider's places.")
+    def locations(self, info: Info) -> MaybeAwaitable[list[Location]]:
+        rows = info.context.loaders.provider_locations.get(self.id)
+        return then(rows, lambda found: [Location.from_row(r) for r in found])
+
+    @strawberry.field(
+        graphql_type=OfferingConnectionType,
+        description="The provider's offerings that are not withdrawn, ordered by title.",
+    )
+    def offerings(
+        self, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> MaybeAwaitable[OfferingConnection]:
+        from schema.offering import OfferingConnection  # noqa: PLC0415
+
+        args = ProviderOfferingsArgs(page_size(first), after, info.context.lang)
+        page = info.context.loaders.provider_offerings(args).get(self.id)
+        return then(page, OfferingConnection.build)
+
+    @strawberry.field(description="Where the record came from.")
+    def provenance(self) -> Provenance:
+        return Provenance.of(self.row)
+
+    @classmethod
+    def from_row(cls, row: ProviderRow) -> Provider:
+        return cls(
+            id=row.id or 0,
+            row=row,
+            name=row.name,
+            legal_form=row.legal_form,
+            vat_number=row.vat_number,
+            alliance_member=row.alliance_member,
+            ateco_code=row.ateco_code,
+            description=row.description,
+            website=row.website,
+            email=row.email,
+            phone=row.phone,
+        )
+
+
+@strawberry.type(description="A page of providers (Relay connection).")
+class ProviderConnection(relay.Connection[Provider]):
+    page: strawberry.Private[Page[ProviderRow]]
+
+    @strawberry.field(description="Number of providers matching the filter, over all pages.")
+    async def total_count(self) -> int:
+        return await self.page.total()
+
+    @classmethod
+    def build(cls, page: Page[ProviderRow]) -> ProviderConnection:
+        return cls(page=page, **connection_fields(page, Provider.from_row))

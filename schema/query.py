@@ -1,0 +1,111 @@
+"""The Query root: the entry points of the graph."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from resolvers import offerings, providers, sources, taxonomy
+from resolvers.loaders import Loader
+from resolvers.nodes import decode_id
+from resolvers.pagination import DEFAULT_PAGE_SIZE
+from schema.enums import Area
+from schema.info import Info
+from schema.inputs import OfferingFilter, OfferingOrder, ProviderFilter
+from schema.location import Location
+from schema.offering import Offering, OfferingConnection
+from schema.provider import Provider, ProviderConnection
+from schema.selection import selected
+from schema.source import Source, SyncRun
+from schema.taxonomy import AreaSummary, Category
+
+_NODE_TYPES: dict[str, tuple[Callable[[Info], Loader[int, Any]], Callable[[Any], relay.Node]]] = {
+    "Offering": (lambda info: info.context.loaders.offering, Offering.from_row),
+    "Provider": (lambda info: info.context.loaders.provider, Provider.from_row),
+    "Location": (lambda info: info.context.loaders.location, Location.from_row),
+    "Category": (lambda info: info.context.loaders.category, Category.from_row),
+    "Source": (lambda info: info.context.loaders.source, Source.from_row),
+    "SyncRun": (lambda info: info.context.loaders.sync_run, SyncRun.from_row),
+}
+
+
+async def _node(info: Info, global_id: str, expected: str | None = None) -> Any:
+    type_name, id_ = decode_id(global_id, expected)
+    if type_name not in _NODE_TYPES:
+        return None
+    loader, wrap = _NODE_TYPES[type_name]
+    row = await loader(info).load(id_)
+    return wrap(row) if row is not None else None
+
+
+@strawberry.type(
+    description="Concilia Hub: the unified catalogue of the alliance's welfare offerings."
+)
+class Query:
+    @strawberry.field(description="Any object by its global ID; null when it does not exist.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        result: relay.Node | None = await _node(info, id)
+        return result
+
+    @strawberry.field(
+        description="Objects by their global IDs, in order; null where one does not exist."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        return list(await asyncio.gather(*(_node(info, id_) for id_ in ids)))
+
+    @strawberry.field(description="Offerings of the catalogue, filtered, ordered and paginated.")
+    async def offerings(
+        self,
+        info: Info,
+        filter: OfferingFilter | None = None,
+        order_by: OfferingOrder | None = None,
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> OfferingConnection:
+        query = offerings.OfferingQuery(
+            filter=filter.to_filter() if filter else offerings.OfferingFilter(),
+            order=order_by.to_order() if order_by else offerings.OfferingOrder(),
+        )
+        page = await offerings.offerings_page(info.context, query, first, after)
+        await offerings.prefetch(info.context, page.items, selected(info, ["edges", "node"]))
+        return OfferingConnection.build(page)
+
+    @strawberry.field(description="An offering by its ID; null when it does not exist.")
+    async def offering(self, info: Info, id: strawberry.ID) -> Offering | None:
+        result: Offering | None = await _node(info, id, "Offering")
+        return result
+
+    @strawberry.field(description="Providers ordered by name, filtered and paginated.")
+    async def providers(
+        self,
+        info: Info,
+        filter: ProviderFilter | None = None,
+        first: int | None = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> ProviderConnection:
+        flt = filter.to_filter() if filter else providers.ProviderFilter()
+        page = await providers.providers_page(info.context, flt, first, after)
+        return ProviderConnection.build(page)
+
+    @strawberry.field(description="A provider by its ID; null when it does not exist.")
+    async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
+        result: Provider | None = await _node(info, id, "Provider")
+        return result
+
+    @strawberry.field(description="The four welfare areas with their labels and offering counts.")
+    async def areas(self, info: Info) -> list[AreaSummary]:
+        return [AreaSummary.from_count(count) for count in await taxonomy.areas(info.context)]
+
+    @strawberry.field(
+        description="The category taxonomy (about 20 entries), optionally of one area."
+    )
+    async def categories(self, info: Info, area: Area | None = None) -> list[Category]:
+        return [Category.from_row(row) for row in await taxonomy.categories(info.context, area)]
+
+    @strawberry.field(description="The configured sources with their latest sync run.")
+    async def sources(self, info: Info) -> list[Source]:
+        return [Source.from_row(row) for row in await sources.sources(info.context)]

@@ -1,0 +1,119 @@
+"""Sources, sync runs and provenance: where the graph's data comes from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from models import Source as SourceRow
+from models import SyncProblem
+from models import SyncRun as SyncRunRow
+from models.provenance import Provenance as ProvenanceRow
+from schema.enums import SyncStatus
+from schema.info import Info
+from schema.maybe import MaybeAwaitable, then
+
+
+@strawberry.type(description="A record a sync run quarantined instead of loading, and why.")
+class QuarantinedRecord:
+    record_kind: str = strawberry.field(description="provider, location or offering.")
+    external_id: str | None = strawberry.field(description="The record's id in its source.")
+    reason: str = strawberry.field(description="Why the record was not loaded.")
+
+    @classmethod
+    def from_row(cls, row: SyncProblem) -> QuarantinedRecord:
+        return cls(record_kind=row.record_kind, external_id=row.external_id, reason=row.reason)
+
+
+@strawberry.type(description="One sync of a source: when it ran, how it ended, what it changed.")
+class SyncRun(relay.Node):
+    id: relay.NodeID[int]
+    status: SyncStatus = strawberry.field(description="RUNNING, SUCCEEDED or FAILED.")
+    started_at: datetime = strawberry.field(description="When the run started.")
+    finished_at: datetime | None = strawberry.field(description="When it ended, if it has.")
+    fetched: int = strawberry.field(description="Records read from the source.")
+    created: int = strawberry.field(description="Records new to the hub.")
+    updated: int = strawberry.field(description="Records whose content changed.")
+    unchanged: int = strawberry.field(description="Records identical to the stored ones.")
+    withdrawn: int = strawberry.field(
+        description="Offerings withdrawn because the source dropped them."
+    )
+    quarantined_count: int = strawberry.field(description="Records quarantined as invalid.")
+    error: str | None = strawberry.field(description="Why the run failed, if it did.")
+
+    @strawberry.field(
+        graphql_type=list[QuarantinedRecord],
+        description="The records this run quarantined, with the reasons.",
+    )
+    def quarantined(self, info: Info) -> MaybeAwaitable[list[QuarantinedRecord]]:
+        problems = info.context.loaders.run_problems.get(self.id)
+        return then(problems, lambda rows: [QuarantinedRecord.from_row(r) for r in rows])
+
+    @classmethod
+    def from_row(cls, row: SyncRunRow) -> SyncRun:
+        return cls(
+            id=row.id or 0,
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            fetched=row.fetched,
+            created=row.created,
+            updated=row.updated,
+            unchanged=row.unchanged,
+            withdrawn=row.withdrawn,
+            quarantined_count=row.quarantined,
+            error=row.error,
+        )
+
+
+@strawberry.type(
+    description="A member's feed the hub pulls listings from (see `concilia sources`)."
+)
+class Source(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Unique name of the source.")
+    kind: str = strawberry.field(description="Connector kind: hsds, openactive, csv, ical, ...")
+    url: str = strawberry.field(description="Where the source is read from.")
+    description: str | None = strawberry.field(description="What the source publishes.")
+
+    @strawberry.field(graphql_type=SyncRun | None, description="The latest sync run, if any.")
+    def last_run(self, info: Info) -> MaybeAwaitable[SyncRun | None]:
+        run = info.context.loaders.last_run.get(self.id)
+        return then(run, lambda row: SyncRun.from_row(row) if row else None)
+
+    @classmethod
+    def from_row(cls, row: SourceRow) -> Source:
+        return cls(
+            id=row.id or 0, name=row.name, kind=row.kind, url=row.url, description=row.description
+        )
+
+
+@strawberry.type(description="Where a record came from and when it last changed.")
+class Provenance:
+    source_id: strawberry.Private[int | None]
+    external_id: str | None = strawberry.field(description="The record's id in its source.")
+    fetched_at: datetime | None = strawberry.field(description="When this version was fetched.")
+    last_changed_at: datetime | None = strawberry.field(
+        description="When the record's content last changed (as the source says, if it does)."
+    )
+
+    @strawberry.field(
+        graphql_type=Source | None,
+        description="The source the record was synced from; null for the hub's own registry.",
+    )
+    def source(self, info: Info) -> MaybeAwaitable[Source | None]:
+        if self.source_id is None:
+            return None
+        source = info.context.loaders.source.get(self.source_id)
+        return then(source, lambda row: Source.from_row(row) if row else None)
+
+    @classmethod
+    def of(cls, row: ProvenanceRow) -> Provenance:
+        return cls(
+            source_id=row.source_id,
+            external_id=row.external_id,
+            fetched_at=row.fetched_at,
+            last_changed_at=row.last_changed_at,
+        )
