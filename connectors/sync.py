@@ -7,7 +7,9 @@ complete snapshot are withdrawn, never deleted; a failed read withdraws nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,7 +102,7 @@ async def sync_source(
         async for item in connector.records():
             writer.counts.fetched += 1
             if isinstance(item, Problem):
-                writer.counts.problems.append(item)
+                writer.unreadable(item)
                 continue
             batch.append(item)
             if len(batch) >= batch_size:
@@ -162,10 +164,23 @@ class _Writer:
         self.sessions = sessions
         self.source_id = source_id
         self.counts = _Counts()
+        # Offerings the source still lists, readable or not: the others are withdrawn.
         self.seen_offerings: set[str] = set()
-        self.changed_providers: set[int] = set()
-        self.changed_locations: set[int] = set()
+        # Records already counted, so that an id repeated across batches counts once.
+        self.counted: dict[type[Record], set[str]] = defaultdict(set)
+        # Offerings written in this run already have current derived columns.
+        self.written_offerings: set[int] = set()
+        # Providers and locations whose change may alter other offerings' derived columns.
+        self.dirty_providers: set[int] = set()
+        self.dirty_locations: set[int] = set()
         self.started_at = utc_now()
+
+    def unreadable(self, problem: Problem) -> None:
+        """Quarantine a record the connector could not read; an unreadable offering
+        keeps its last good version rather than being withdrawn as absent."""
+        if problem.record_kind == "offering" and problem.external_id is not None:
+            self.seen_offerings.add(problem.external_id)
+        self.counts.problems.append(problem)
 
     async def write(self, batch: Sequence[Record]) -> None:
         """Validate and upsert one batch in one transaction."""
@@ -202,23 +217,32 @@ class _Writer:
         return {str(ext): _Existing(row_id(id_), digest) for ext, id_, digest in rows}
 
     def _split(
-        self, records: Sequence[R], existing: dict[str, _Existing]
+        self,
+        records: Sequence[R],
+        existing: dict[str, _Existing],
+        digest_of: Callable[[R], str] = content_hash,
     ) -> tuple[list[tuple[R, str]], list[tuple[R, str, int]]]:
-        """New and changed records (with their hash); counts the unchanged ones."""
+        """New and changed records (with their hash), counting every outcome."""
         new: list[tuple[R, str]] = []
         changed: list[tuple[R, str, int]] = []
         for record in _last_wins(records):
-            digest = content_hash(record)
+            digest = digest_of(record)
             found = existing.get(record.external_id)
             if found is None:
                 new.append((record, digest))
+                self._count(record, "created")
             elif found.content_hash != digest:
                 changed.append((record, digest, found.id))
+                self._count(record, "updated")
             else:
-                self.counts.unchanged += 1
-        self.counts.created += len(new)
-        self.counts.updated += len(changed)
+                self._count(record, "unchanged")
         return new, changed
+
+    def _count(self, record: Record, outcome: str) -> None:
+        counted = self.counted[type(record)]
+        if record.external_id not in counted:
+            counted.add(record.external_id)
+            setattr(self.counts, outcome, getattr(self.counts, outcome) + 1)
 
     def _provenance(self, digest: str, changed_at: datetime | None = None) -> dict[str, object]:
         return {
@@ -241,7 +265,7 @@ class _Writer:
                 sa.update(Provider),
                 [{"id": i, **_provider_values(r), **self._provenance(d)} for r, d, i in changed],
             )
-            self.changed_providers.update(i for _, _, i in changed)
+            self.dirty_providers.update(i for _, _, i in changed)
 
     async def _locations(self, session: AsyncSession, records: list[LocationRecord]) -> None:
         if not records:
@@ -260,16 +284,21 @@ class _Writer:
             }
 
         if new:
-            await session.execute(
-                sa.insert(Location),
-                [values(r, d) for r, d in new],
+            inserted = await session.execute(
+                sa.insert(Location).returning(col(Location.id)), [values(r, d) for r, d in new]
             )
+            self.dirty_locations.update(row_id(i) for i in inserted.scalars())
         if changed:
-            await session.execute(
-                sa.update(Location),
-                [{"id": i, **values(r, d)} for r, d, i in changed],
+            moved = [i for _, _, i in changed]
+            # The providers they belonged to before, in case a location changed hands.
+            previous = await session.execute(
+                sa.select(col(Location.provider_id)).where(col(Location.id).in_(moved))
             )
-            self.changed_locations.update(i for _, _, i in changed)
+            self.dirty_providers.update(p for p in previous.scalars() if p is not None)
+            await session.execute(
+                sa.update(Location), [{"id": i, **values(r, d)} for r, d, i in changed]
+            )
+            self.dirty_locations.update(moved)
 
     async def _ids(
         self, session: AsyncSession, model: type[Provider | Location], external_ids: Iterable[str]
@@ -297,16 +326,11 @@ class _Writer:
                 self._quarantine(
                     record, f"provider {record.provider_external_id!r} is unknown or quarantined"
                 )
+        context = await _OfferingContext.load(session, self.source_id, resolvable, providers)
         existing = await self._existing(session, Offering, (r.external_id for r in resolvable))
-        new, changed = self._split(resolvable, existing)
+        new, changed = self._split(resolvable, existing, context.digest)
         if not new and not changed:
             return
-        context = await _OfferingContext.load(
-            session,
-            self.source_id,
-            [record for record, _ in new] + [record for record, _, _ in changed],
-            providers,
-        )
         ids: dict[str, int] = {}
         if new:
             inserted = await session.execute(
@@ -324,7 +348,10 @@ class _Writer:
             )
             ids.update((r.external_id, i) for r, _, i in changed)
             await _delete_children(session, [i for _, _, i in changed])
-        await context.insert_children(session, ids)
+        self.written_offerings.update(ids.values())
+        await context.insert_children(
+            session, [r for r, _ in new] + [r for r, _, _ in changed], ids
+        )
 
     async def withdraw_missing(self) -> None:
         """Withdraw this source's offerings that the complete snapshot no longer lists."""
@@ -350,33 +377,31 @@ class _Writer:
         self.counts.withdrawn += len(missing)
 
     async def refresh_dependents(self) -> None:
-        """Recompute search text and district flag of offerings whose provider or
-        locations changed in place during this sync."""
-        if not self.changed_providers and not self.changed_locations:
+        """Recompute search text and district flag of offerings this run did not write
+        but whose provider or locations it created, changed or moved."""
+        if not self.dirty_providers and not self.dirty_locations:
             return
         async with self.sessions.begin() as session:
-            linked = sa.select(col(OfferingLocation.offering_id)).where(
-                col(OfferingLocation.location_id).in_(self.changed_locations)
-            )
-            located = sa.select(col(Location.provider_id)).where(
-                col(Location.id).in_(self.changed_locations)
-            )
-            offering_ids = (
-                (
-                    await session.execute(
-                        sa.select(col(Offering.id)).where(
-                            sa.or_(
-                                col(Offering.provider_id).in_(self.changed_providers),
-                                col(Offering.provider_id).in_(located),
-                                col(Offering.id).in_(linked),
-                            )
-                        )
+            affected: set[int] = set()
+            providers = set(self.dirty_providers)
+            for chunk in _chunks(sorted(self.dirty_locations), BATCH_SIZE):
+                linked = await session.execute(
+                    sa.select(col(OfferingLocation.offering_id)).where(
+                        col(OfferingLocation.location_id).in_(chunk)
                     )
                 )
-                .scalars()
-                .all()
-            )
-            for chunk in _chunks([row_id(i) for i in offering_ids], BATCH_SIZE):
+                affected.update(linked.scalars())
+                owners = await session.execute(
+                    sa.select(col(Location.provider_id)).where(col(Location.id).in_(chunk))
+                )
+                providers.update(p for p in owners.scalars() if p is not None)
+            for chunk in _chunks(sorted(providers), BATCH_SIZE):
+                offered = await session.execute(
+                    sa.select(col(Offering.id)).where(col(Offering.provider_id).in_(chunk))
+                )
+                affected.update(row_id(i) for i in offered.scalars())
+            stale = sorted(affected - self.written_offerings)
+            for chunk in _chunks(stale, BATCH_SIZE):
                 await refresh_offerings(session, chunk)
 
 
@@ -385,14 +410,12 @@ class _OfferingContext:
 
     def __init__(
         self,
-        records: list[OfferingRecord],
         providers: dict[str, int],
         provider_names: dict[int, str],
         providers_in_district: set[int],
         locations: dict[str, tuple[int, bool]],
         categories: dict[str, int],
     ) -> None:
-        self.records = records
         self.providers = providers
         self.provider_names = provider_names
         self.providers_in_district = providers_in_district
@@ -422,13 +445,20 @@ class _OfferingContext:
         )
         categories = await session.execute(sa.select(col(Category.code), col(Category.id)))
         return cls(
-            records,
             providers,
             {row_id(id_): name for id_, name in names},
             await _providers_in_district(session, provider_ids),
             {str(ext): (row_id(id_), flag) for ext, id_, flag in location_rows},
             {code: row_id(id_) for code, id_ in categories},
         )
+
+    def digest(self, record: OfferingRecord) -> str:
+        """The record's content hash, extended with which of its locations resolved, so
+        that a location loaded after its offering (e.g. once fixed) links it in the end."""
+        resolved = [e for e in record.location_external_ids if e in self.locations]
+        if len(resolved) == len(record.location_external_ids):
+            return content_hash(record)
+        return hashlib.sha256(f"{content_hash(record)}|{resolved}".encode()).hexdigest()
 
     def values(self, record: OfferingRecord) -> dict[str, object]:
         provider_id = self.providers[record.provider_external_id]
@@ -465,10 +495,12 @@ class _OfferingContext:
             ),
         }
 
-    async def insert_children(self, session: AsyncSession, ids: dict[str, int]) -> None:
+    async def insert_children(
+        self, session: AsyncSession, records: list[OfferingRecord], ids: dict[str, int]
+    ) -> None:
         """Links to locations, categories and languages, and the cost options."""
         links, categories, languages, costs = [], [], [], []
-        for record in self.records:
+        for record in records:
             offering_id = ids[record.external_id]
             links += [
                 {"offering_id": offering_id, "location_id": self.locations[e][0]}

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import sqlalchemy as sa
+from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
 from connectors.records import LocationRecord, OfferingRecord, ProviderRecord, Record
+from models import CostOption, Location, Offering, OfferingLanguage, Provider
 from models.enums import Area
 from models.taxonomy import CATEGORY_INFO
+
+# Amounts are stored in euro cents in a 32-bit integer column.
+MAX_AMOUNT_CENTS = 2**31 - 2
 
 _ATECO = re.compile(r"^\d{2}(\.\d{1,2}){0,2}$")
 _CAP = re.compile(r"^\d{5}$")
@@ -79,6 +85,8 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
     for option in record.cost_options:
         if option.amount_cents is not None and option.amount_cents < 0:
             raise InvalidRecord("a cost option has a negative amount")
+        if option.amount_cents is not None and option.amount_cents > MAX_AMOUNT_CENTS:
+            raise InvalidRecord(f"a cost option amount is implausibly large: {option.amount_cents}")
     _check_email(record.email)
     return record
 
@@ -86,10 +94,39 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
 def check(record: Record) -> Record:
     """The record, normalised, if it passes its kind's checks; raises InvalidRecord."""
     if isinstance(record, ProviderRecord):
-        return check_provider(record)
-    if isinstance(record, LocationRecord):
-        return check_location(record)
-    return check_offering(record)
+        checked: Record = check_provider(record)
+        _check_lengths(checked, Provider)
+    elif isinstance(record, LocationRecord):
+        checked = check_location(record)
+        _check_lengths(checked, Location)
+    else:
+        checked = check_offering(record)
+        _check_lengths(checked, Offering)
+        for option in checked.cost_options:
+            _check_lengths(option, CostOption)
+        for language in checked.languages:
+            _check_length("language", language, _limits(OfferingLanguage)["language"])
+    return checked
+
+
+def _limits(model: type[SQLModel]) -> dict[str, int]:
+    """The maximum length of each string column of a table."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    lengths = {column.name: getattr(column.type, "length", None) for column in table.columns}
+    return {name: length for name, length in lengths.items() if isinstance(length, int)}
+
+
+def _check_lengths(record: object, model: type[SQLModel]) -> None:
+    """Every text field of `record` fits the column of the same name in `model`."""
+    for name, limit in _limits(model).items():
+        value = getattr(record, name, None)
+        if isinstance(value, str):
+            _check_length(name, value, limit)
+
+
+def _check_length(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidRecord(f"{name} is longer than {limit} characters: {value[:40]!r}...")
 
 
 def _check_email(email: str | None) -> None:

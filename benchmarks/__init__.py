@@ -1,0 +1,1 @@
+"""Reproducible benchmarks that print ratios measured in one run."""

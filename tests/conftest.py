@@ -1,0 +1,66 @@
+"""Fixtures: real databases (SQLite files or PostgreSQL), the demo catalogue synced
+through the real HSDS connector, and HTTP clients over httpx's ASGI transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connectors.config import load_sources
+from connectors.fetch import http_client
+from connectors.sync import sync_source
+from hub.app import create_app
+from models import SyncStatus
+from models.db import create_engine, init_db, session_factory
+from tests.utils.databases import Databases
+from tests.utils.graphql import GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_SOURCES = ROOT / "data" / "demo" / "sources.toml"
+
+
+@pytest.fixture(scope="session")
+async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Databases]:
+    registry = Databases(tmp_path_factory.mktemp("databases"))
+    yield registry
+    await registry.drop_all()
+
+
+@pytest.fixture(scope="session")
+async def demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
+    """A database holding the demo catalogue; tests must not write to it."""
+    engine = create_engine(await databases.create())
+    await init_db(engine)
+    async with http_client() as client:
+        for source in load_sources(DEMO_SOURCES):
+            run = await sync_source(session_factory(engine), source, client)
+            assert run.status is SyncStatus.SUCCEEDED, run.error
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
+    """A fresh, empty database of the test's own."""
+    engine = create_engine(await databases.create())
+    await init_db(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def http(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP to the hub serving the demo catalogue."""
+    transport = httpx.ASGITransport(app=create_app(engine=demo_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    """GraphQL over HTTP to the hub serving the demo catalogue."""
+    return GraphQLClient(http)

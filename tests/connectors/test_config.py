@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from connectors.config import ConfigError, SourceConfig, load_sources
+from connectors.hsds import HsdsBundle
+from connectors.registry import connector_for
+from tests.utils.feeds import Feed
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_sources_are_read_with_relative_paths_resolved_against_the_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "conf" / "sources.toml",
+        """
+        [[source]]
+        name = "isola"
+        kind = "hsds"
+        url = "feeds/isola.json"
+        description = "Cooperative dell'Isola"
+
+        [[source]]
+        name = "garibaldi"
+        kind = "hsds"
+        url = "https://feeds.example/garibaldi.json"
+        refresh_minutes = 30
+        """,
+    )
+
+    assert load_sources(path) == [
+        SourceConfig(
+            name="isola",
+            kind="hsds",
+            url=str(tmp_path / "conf" / "feeds" / "isola.json"),
+            description="Cooperative dell'Isola",
+        ),
+        SourceConfig(
+            name="garibaldi",
+            kind="hsds",
+            url="https://feeds.example/garibaldi.json",
+            options={"refresh_minutes": 30},
+        ),
+    ]
+
+
+def test_parent_relative_and_file_urls_are_resolved(tmp_path: Path) -> None:
+    absolute = tmp_path / "elsewhere" / "bundle.json"
+    path = write(
+        tmp_path / "conf" / "sources.toml",
+        f"""
+        [[source]]
+        name = "up"
+        kind = "hsds"
+        url = "../data/bundle.json"
+
+        [[source]]
+        name = "file"
+        kind = "hsds"
+        url = "file://{absolute}"
+        """,
+    )
+
+    urls = [source.url for source in load_sources(path)]
+
+    assert urls == [str(tmp_path / "data" / "bundle.json"), str(absolute)]
+
+
+def test_remote_and_local_sources_are_told_apart(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        """
+        [[source]]
+        name = "plain"
+        kind = "hsds"
+        url = "http://feeds.test/bundle.json"
+
+        [[source]]
+        name = "local"
+        kind = "hsds"
+        url = "bundle.json"
+        """,
+    )
+
+    assert [(s.url, s.is_remote) for s in load_sources(path)] == [
+        ("http://feeds.test/bundle.json", True),
+        (str(tmp_path / "bundle.json"), False),
+    ]
+
+
+def test_file_without_sources_declares_none(tmp_path: Path) -> None:
+    assert load_sources(write(tmp_path / "sources.toml", "# nothing yet\n")) == []
+
+
+def test_non_text_description_is_dropped(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        '[[source]]\nname = "a"\nkind = "hsds"\nurl = "a.json"\ndescription = 3\n',
+    )
+
+    assert load_sources(path)[0].description is None
+
+
+def test_duplicate_source_names_are_rejected(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        """
+        [[source]]
+        name = "isola"
+        kind = "hsds"
+        url = "a.json"
+
+        [[source]]
+        name = "isola"
+        kind = "hsds"
+        url = "b.json"
+        """,
+    )
+
+    with pytest.raises(ConfigError, match=r"duplicate source names: isola$") as raised:
+        load_sources(path)
+
+    assert str(path) in str(raised.value)
+
+
+def test_missing_fields_are_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        """
+        [[source]]
+        name = "ok"
+        kind = "hsds"
+        url = "a.json"
+
+        [[source]]
+        name = "broken"
+        url = 42
+        """,
+    )
+
+    with pytest.raises(ConfigError, match=r"^source #2 lacks string field\(s\): kind, url$"):
+        load_sources(path)
+
+
+def test_source_that_is_not_a_table_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path / "sources.toml", 'source = ["isola"]\n')
+
+    with pytest.raises(ConfigError, match=r"^source #1 is not a table$"):
+        load_sources(path)
+
+
+def test_source_key_that_is_not_an_array_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path / "sources.toml", '[source]\nname = "isola"\n')
+
+    with pytest.raises(ConfigError, match=r"'source' must be an array of tables"):
+        load_sources(path)
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "absent.toml"
+
+    with pytest.raises(ConfigError, match=r"^sources file not found: ") as raised:
+        load_sources(path)
+
+    assert str(raised.value) == f"sources file not found: {path}"
+
+
+def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "sources.toml", "[[source]\nname = \n")
+
+    with pytest.raises(ConfigError, match=f"^cannot read sources file {re.escape(str(path))}: "):
+        load_sources(path)
+
+
+def test_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_bytes(b'[[source]]\nname = "caff\xe8"\n')
+
+    with pytest.raises(ConfigError, match=f"^cannot read sources file {re.escape(str(path))}: "):
+        load_sources(path)
+
+
+async def test_connector_for_hsds_reads_the_source() -> None:
+    config = SourceConfig(name="isola", kind="hsds", url="http://feeds.test/bundle.json")
+
+    async with Feed().client() as client:
+        connector = connector_for(config, client)
+
+    assert isinstance(connector, HsdsBundle)
+    assert connector.source is config
+    assert connector.complete_snapshot is True
+
+
+async def test_unknown_connector_kind_is_a_config_error() -> None:
+    config = SourceConfig(name="isola", kind="rpde", url="http://feeds.test/feed")
+
+    async with Feed().client() as client:
+        with pytest.raises(ConfigError) as raised:
+            connector_for(config, client)
+
+    assert str(raised.value) == "source 'isola' has unknown kind 'rpde' (known: hsds)"
