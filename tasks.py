@@ -45,9 +45,17 @@ def ensure_venv(extra: str | None = None) -> None:
     target = f".[{extra}]" if extra else "."
     print(f"Installing concilia-hub {target} into .venv ...", flush=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True, cwd=ROOT)
-    subprocess.run([*pip, "--editable", target], check=True, cwd=ROOT)
+    _quietly([*pip, "--upgrade", "pip"])
+    _quietly([*pip, "--editable", target])
     _stamp(name).write_text(_fingerprint())
+
+
+def _quietly(command: list[str]) -> None:
+    """Run a set-up step, showing its output only when it fails."""
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, command)
 
 
 def run(*args: str) -> int:

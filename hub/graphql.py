@@ -23,7 +23,11 @@ _HTTP_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_
 def error_response(status: int, message: str, code: str | None = None) -> Response:
     """A GraphQL-shaped JSON error for requests that never reach execution."""
     body = {"errors": [{"message": message, "extensions": {"code": code or _code(status)}}]}
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    # RFC 9110 section 15.5.6: a 405 names the methods the resource supports.
+    headers = {"Allow": "GET, POST"} if status == 405 else None
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def _code(status: int) -> str:
@@ -53,3 +57,15 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson.JSONDecodeError is a json.JSONDecodeError, which the view maps to a 400;
+        # unlike json.loads it also reports bodies that are not UTF-8 that way.
+        return orjson.loads(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """The decoded body, which GraphQL over HTTP requires to be a JSON object."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value

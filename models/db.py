@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -15,6 +18,8 @@ from sqlmodel import SQLModel, col
 
 from models.category import Category
 from models.taxonomy import CATEGORIES
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./concilia.db"
 
@@ -49,6 +54,8 @@ async def init_db(engine: AsyncEngine) -> None:
     """Create the tables that do not exist yet and seed the category taxonomy (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.create_all)
+        if engine.dialect.name == "postgresql":
+            await _trigram_index(conn)
         existing = set((await conn.execute(sa.select(col(Category.code)))).scalars())
         missing = [
             {
@@ -63,6 +70,22 @@ async def init_db(engine: AsyncEngine) -> None:
         ]
         if missing:
             await conn.execute(sa.insert(Category), missing)
+
+
+async def _trigram_index(conn: AsyncConnection) -> None:
+    """On PostgreSQL, a trigram index serves the `text` filter's `LIKE '% word%'`
+    (pg_trgm is a trusted extension: the database owner may create it)."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+            await conn.execute(
+                sa.text(
+                    "CREATE INDEX IF NOT EXISTS ix_offering_search_text_trgm "
+                    "ON offering USING gin (search_text gin_trgm_ops)"
+                )
+            )
+    except DBAPIError as error:
+        log.warning("no trigram index for text search (pg_trgm unavailable): %s", error)
 
 
 async def drop_db(engine: AsyncEngine) -> None:

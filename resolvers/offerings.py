@@ -245,18 +245,23 @@ async def offerings_of_providers(
     )
     rows: list[Offering] = await fetch_all(sessions, statement)
     per_provider = grouped(provider_ids, [(row.provider_id, row) for row in rows])
-    counts: dict[int, int] | None = None
+    counts: asyncio.Task[dict[int, int]] | None = None
+
+    async def count_all() -> dict[int, int]:
+        count = (
+            sa.select(col(Offering.provider_id), sa.func.count())
+            .where(*conditions(OfferingFilter()), col(Offering.provider_id).in_(provider_ids))
+            .group_by(col(Offering.provider_id))
+        )
+        return dict(await fetch_rows(sessions, count))
 
     async def total_for(provider_id: int) -> int:
+        # The providers' totalCount fields resolve concurrently: the first starts the one
+        # grouped count (before any await, so no other can), the others await it too.
         nonlocal counts
         if counts is None:
-            count = (
-                sa.select(col(Offering.provider_id), sa.func.count())
-                .where(*conditions(OfferingFilter()), col(Offering.provider_id).in_(provider_ids))
-                .group_by(col(Offering.provider_id))
-            )
-            counts = dict(await fetch_rows(sessions, count))
-        return counts.get(provider_id, 0)
+            counts = asyncio.ensure_future(count_all())
+        return (await counts).get(provider_id, 0)
 
     return [
         Page(

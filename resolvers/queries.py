@@ -22,9 +22,7 @@ async def fetch_all(sessions: Sessions, statement: sa.Select[V]) -> list[V]:
         return list((await session.execute(statement)).scalars().all())
 
 
-async def fetch_rows(
-    sessions: Sessions, statement: sa.Select[*Ts]
-) -> list[sa.Row[*Ts]]:
+async def fetch_rows(sessions: Sessions, statement: sa.Select[*Ts]) -> list[sa.Row[*Ts]]:
     """The rows of a select of several columns."""
     async with sessions() as session:
         return list((await session.execute(statement)).all())

@@ -23,11 +23,16 @@ INTERNAL_MESSAGE = "Internal server error"
 
 
 def error_code(error: GraphQLError) -> str:
-    """The `extensions.code` of an error."""
+    """The `extensions.code` of an error.
+
+    Errors with a path arose while executing a field: ours (DomainError) or a bug.
+    Errors without one arose before execution: parsing, validation, or coercing the
+    request's variables (GraphQL spec, section 6.1.2), whatever their original error.
+    """
     original = error.original_error
     if isinstance(original, DomainError):
         return original.code
-    if original is not None or error.path is not None:
+    if error.path is not None:
         return "INTERNAL_SERVER_ERROR"
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"

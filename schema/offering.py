@@ -11,6 +11,7 @@ from models import CostOption as CostOptionRow
 from models import Offering as OfferingRow
 from models import Provider as ProviderRow
 from resolvers.pagination import Page
+from schema.arguments import Lang
 from schema.connections import connection_fields
 from schema.enums import Area, DeliveryMode, Language, OfferingStatus
 from schema.info import Info
@@ -77,7 +78,7 @@ class Offering(relay.Node):
     @strawberry.field(
         description="The title, in the requested language (Italian when no translation exists)."
     )
-    def title(self, info: Info, lang: Language | None = None) -> str:
+    def title(self, info: Info, lang: Lang = None) -> str:
         english = info.context.language(lang) is Language.EN
         return (self.row.title_en if english else None) or self.row.title_it
 
@@ -86,7 +87,7 @@ class Offering(relay.Node):
             "The description, in the requested language (Italian when no translation exists)."
         )
     )
-    def description(self, info: Info, lang: Language | None = None) -> str | None:
+    def description(self, info: Info, lang: Lang = None) -> str | None:
         english = info.context.language(lang) is Language.EN
         return (self.row.description_en if english else None) or self.row.description_it
 

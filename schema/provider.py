@@ -10,6 +10,7 @@ from strawberry import relay
 from models import Provider as ProviderRow
 from resolvers.offerings import ProviderOfferingsArgs
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Page, page_size
+from schema.arguments import After, First
 from schema.connections import connection_fields
 from schema.info import Info
 from schema.location import Location
@@ -55,7 +56,7 @@ class Provider(relay.Node):
         description="The provider's offerings that are not withdrawn, ordered by title.",
     )
     def offerings(
-        self, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None
     ) -> MaybeAwaitable[OfferingConnection]:
         from schema.offering import OfferingConnection  # noqa: PLC0415
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,6 +13,7 @@ from resolvers import offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
 from resolvers.nodes import decode_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE
+from schema.arguments import After, First, NodeId, NodeIds
 from schema.enums import Area
 from schema.info import Info
 from schema.inputs import OfferingFilter, OfferingOrder, ProviderFilter
@@ -47,24 +48,29 @@ async def _node(info: Info, global_id: str, expected: str | None = None) -> Any:
 )
 class Query:
     @strawberry.field(description="Any object by its global ID; null when it does not exist.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(self, info: Info, id: NodeId) -> relay.Node | None:
         result: relay.Node | None = await _node(info, id)
         return result
 
     @strawberry.field(
         description="Objects by their global IDs, in order; null where one does not exist."
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(self, info: Info, ids: NodeIds) -> list[relay.Node | None]:
         return list(await asyncio.gather(*(_node(info, id_) for id_ in ids)))
 
     @strawberry.field(description="Offerings of the catalogue, filtered, ordered and paginated.")
     async def offerings(
         self,
         info: Info,
-        filter: OfferingFilter | None = None,
-        order_by: OfferingOrder | None = None,
-        first: int | None = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        filter: Annotated[
+            OfferingFilter | None, strawberry.argument(description="Conditions to meet.")
+        ] = None,
+        order_by: Annotated[
+            OfferingOrder | None,
+            strawberry.argument(description="The ordering (default: by title, ascending)."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> OfferingConnection:
         query = offerings.OfferingQuery(
             filter=filter.to_filter() if filter else offerings.OfferingFilter(),
@@ -75,7 +81,7 @@ class Query:
         return OfferingConnection.build(page)
 
     @strawberry.field(description="An offering by its ID; null when it does not exist.")
-    async def offering(self, info: Info, id: strawberry.ID) -> Offering | None:
+    async def offering(self, info: Info, id: NodeId) -> Offering | None:
         result: Offering | None = await _node(info, id, "Offering")
         return result
 
@@ -83,16 +89,18 @@ class Query:
     async def providers(
         self,
         info: Info,
-        filter: ProviderFilter | None = None,
-        first: int | None = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        filter: Annotated[
+            ProviderFilter | None, strawberry.argument(description="Conditions to meet.")
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> ProviderConnection:
         flt = filter.to_filter() if filter else providers.ProviderFilter()
         page = await providers.providers_page(info.context, flt, first, after)
         return ProviderConnection.build(page)
 
     @strawberry.field(description="A provider by its ID; null when it does not exist.")
-    async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
+    async def provider(self, info: Info, id: NodeId) -> Provider | None:
         result: Provider | None = await _node(info, id, "Provider")
         return result
 
@@ -103,7 +111,13 @@ class Query:
     @strawberry.field(
         description="The category taxonomy (about 20 entries), optionally of one area."
     )
-    async def categories(self, info: Info, area: Area | None = None) -> list[Category]:
+    async def categories(
+        self,
+        info: Info,
+        area: Annotated[
+            Area | None, strawberry.argument(description="Only the categories of this area.")
+        ] = None,
+    ) -> list[Category]:
         return [Category.from_row(row) for row in await taxonomy.categories(info.context, area)]
 
     @strawberry.field(description="The configured sources with their latest sync run.")

@@ -7,6 +7,7 @@ from strawberry import relay
 
 from models import Category as CategoryRow
 from resolvers.taxonomy import AreaCount
+from schema.arguments import Lang
 from schema.enums import Area, Language
 from schema.info import Info
 from schema.maybe import MaybeAwaitable
@@ -21,7 +22,7 @@ class AreaSummary:
     )
 
     @strawberry.field(description="The area's name in the requested language.")
-    def label(self, info: Info, lang: Language | None = None) -> str:
+    def label(self, info: Info, lang: Lang = None) -> str:
         return self.count.info.label(info.context.language(lang))
 
     @classmethod
@@ -39,7 +40,7 @@ class Category(relay.Node):
     area: Area = strawberry.field(description="The area the category belongs to.")
 
     @strawberry.field(description="The category's name in the requested language.")
-    def label(self, info: Info, lang: Language | None = None) -> str:
+    def label(self, info: Info, lang: Lang = None) -> str:
         english = info.context.language(lang) is Language.EN
         return self.row.label_en if english else self.row.label_it
 

@@ -1,0 +1,77 @@
+"""The number of SQL statements depends on the query's shape, never on the page size."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.utils.graphql import GraphQLClient
+from tests.utils.statements import count_statements
+
+NESTED = """
+query($first: Int!) {
+  offerings(first: $first) {
+    totalCount
+    edges { node {
+      id title
+      provider { id name locations { id } }
+      locations { id address cap }
+      categories { id code label }
+      languages costOptions { amount }
+    } }
+  }
+}
+"""
+
+WITH_FRAGMENTS = """
+fragment Place on Location { id cap }
+fragment Card on Offering { title provider { name } locations { ...Place } }
+query($first: Int!) {
+  offerings(first: $first) { edges { node { ...Card ... on Offering { categories { code } } } } }
+}
+"""
+
+PROVIDERS = """
+query($first: Int!) {
+  providers(first: $first) { edges { node {
+    name locations { id }
+    offerings(first: 5) {
+      totalCount edges { node { title provider { name } categories { code } } }
+    }
+  } } }
+}
+"""
+
+
+async def _statements(gql: GraphQLClient, engine: AsyncEngine, query: str, first: int) -> int:
+    with count_statements(engine) as log:
+        await gql.data(query, {"first": first})
+    return len(log)
+
+
+@pytest.mark.parametrize("query", [NESTED, WITH_FRAGMENTS, PROVIDERS])
+async def test_statement_count_is_the_same_for_10_and_100_items(
+    gql: GraphQLClient, demo_engine: AsyncEngine, query: str
+) -> None:
+    small = await _statements(gql, demo_engine, query, 10)
+    large = await _statements(gql, demo_engine, query, 100)
+    assert small == large
+    assert small <= 10
+
+
+async def test_nested_edges_are_prefetched_in_one_statement_each(
+    gql: GraphQLClient, demo_engine: AsyncEngine
+) -> None:
+    # page + count + provider + offering locations + categories + languages + cost options
+    # + the providers' locations (not prefetched, but batched)
+    assert await _statements(gql, demo_engine, NESTED, 100) == 8
+
+
+async def test_requests_do_not_share_loaders(
+    http: httpx.AsyncClient, demo_engine: AsyncEngine
+) -> None:
+    gql = GraphQLClient(http)
+    first = await _statements(gql, demo_engine, NESTED, 10)
+    again = await _statements(gql, demo_engine, NESTED, 10)
+    assert first == again

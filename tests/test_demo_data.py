@@ -1,0 +1,56 @@
+"""The demo catalogue has the shape the README promises (through the real sync path)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from stdnum.it import iva
+
+from models.district import DISTRICT_BOUNDS
+from tests.utils import demo
+from tests.utils.graphql import GraphQLClient
+
+
+def test_demo_has_about_forty_members_and_enough_offerings() -> None:
+    organisations = demo.providers()
+    assert 38 <= len(organisations) <= 46
+    assert sum(1 for org in organisations if org["concilia"]["alliance_member"]) >= 20
+    assert len(demo.offerings()) >= 150
+
+
+def test_demo_spreads_over_areas_prices_places_and_languages() -> None:
+    offerings = demo.visible()
+    areas = Counter(o.area for o in offerings)
+    assert set(areas) == {"HEALTH_WELLBEING", "FAMILY_CARE", "LEISURE_WORK_LIFE", "WORK_SERVICES"}
+    assert min(areas.values()) >= 25
+    assert sum(o.is_free for o in offerings) >= 20
+    assert sum(not o.in_district for o in offerings) >= 10
+    assert sum(o.title_en is not None for o in offerings) >= 0.8 * len(offerings)
+    assert {o.delivery_mode for o in offerings} == {"IN_PERSON", "ONLINE", "AT_HOME"}
+
+
+def test_demo_partite_iva_are_valid_and_district_places_lie_in_isola() -> None:
+    assert all(iva.is_valid(org["tax_id"]) for org in demo.providers())
+    (south, west), (north, east) = DISTRICT_BOUNDS
+    for bundle in demo.bundles():
+        for location in bundle["locations"]:
+            if location["addresses"][0]["postal_code"] == "20159":
+                assert south <= location["latitude"] <= north
+                assert west <= location["longitude"] <= east
+
+
+async def test_every_demo_record_is_loaded_none_quarantined(gql: GraphQLClient) -> None:
+    data = await gql.data("{ sources { lastRun { fetched quarantinedCount } } }")
+    records = sum(
+        len(b["organizations"]) + len(b["locations"]) + len(b["services"]) for b in demo.bundles()
+    )
+    assert sum(s["lastRun"]["fetched"] for s in data["sources"]) == records
+    assert all(s["lastRun"]["quarantinedCount"] == 0 for s in data["sources"])
+
+
+async def test_discounts_reach_the_graph(gql: GraphQLClient) -> None:
+    data = await gql.data(
+        "{ offerings(first: 100) { edges { node { beneficiaryDiscountPercent } } } }"
+    )
+    discounts = [e["node"]["beneficiaryDiscountPercent"] for e in data["offerings"]["edges"]]
+    assert any(d for d in discounts)
