@@ -239,9 +239,29 @@ def _db_label(settings: Settings) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Log records as one line: an exception shows as its first line, not a traceback."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802, ARG002 - logging's API
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record).rstrip()
+        if record.exc_info and record.exc_info[1] is not None:
+            line += f": {_first_line(record.exc_info[1])}"
+        return line
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler()
+    if not os.environ.get("CONCILIA_DEBUG"):
+        handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
 def main() -> None:
     """Entry point of the `concilia` console script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     try:
         app()
     except (CliError, ConfigError, FetchError) as error:

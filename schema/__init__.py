@@ -7,18 +7,20 @@ from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import QueryDepthLimiter
+from strawberry.extensions import QueryDepthLimiter, ValidationCache
 from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes, error_code
 from schema.location import Location
 from schema.offering import Offering
+from schema.operations import OperationNameRequired
 from schema.provider import Provider
 from schema.query import Query
 from schema.source import Source, SyncRun
 from schema.taxonomy import Category
 
 MAX_QUERY_DEPTH = 12
+DOCUMENT_CACHE_SIZE = 256
 
 
 class HubSchema(strawberry.Schema):
@@ -35,7 +37,13 @@ def build_schema(**kwargs: Any) -> HubSchema:
     return HubSchema(
         query=Query,
         types=[Offering, Provider, Location, Category, Source, SyncRun],
-        extensions=[ErrorCodes, partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH)],
+        extensions=[
+            ErrorCodes,
+            OperationNameRequired,
+            partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
+            # The portal and partners send the same documents again and again.
+            partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
+        ],
         **kwargs,
     )
 

@@ -183,6 +183,26 @@ async def test_literal_of_the_wrong_type_is_a_validation_failure(gql: GraphQLCli
     assert codes == ["GRAPHQL_VALIDATION_FAILED"]
 
 
+async def test_operation_name_picks_one_of_several_operations(gql: GraphQLClient) -> None:
+    response = await gql.http.post(
+        "/graphql",
+        json={
+            "query": "query A { areas { area } } query B { sources { name } }",
+            "operationName": "B",
+        },
+    )
+    assert set(response.json()["data"]) == {"sources"}
+
+
+async def test_several_operations_without_an_operation_name_is_a_request_error(
+    http: httpx.AsyncClient,
+) -> None:
+    document = "query A { areas { area } } query B { sources { name } }"
+    response = await http.post("/graphql", json={"query": document})
+    assert set(error_codes(response)) <= {"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}
+    assert response.json().get("data") is None
+
+
 @pytest.mark.parametrize(
     ("query", "variables"),
     [
