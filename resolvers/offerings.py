@@ -41,7 +41,15 @@ from resolvers.pagination import (
     encode_cursor,
     page_size,
 )
-from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows, fetch_scalar, grouped
+from resolvers.queries import (
+    Sessions,
+    by_key,
+    children,
+    fetch_all,
+    fetch_rows,
+    fetch_scalar,
+    grouped,
+)
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -318,13 +326,8 @@ async def languages_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list
 async def cost_options_of_offerings(
     sessions: Sessions, ids: Sequence[int]
 ) -> list[list[CostOption]]:
-    rows = await fetch_all(
-        sessions,
-        sa.select(CostOption)
-        .where(col(CostOption.offering_id).in_(ids))
-        .order_by(col(CostOption.offering_id), col(CostOption.position)),
-    )
-    return grouped(ids, [(option.offering_id, option) for option in rows])
+    parent, order = col(CostOption.offering_id), col(CostOption.position)
+    return await children(sessions, CostOption, parent, ids, order)
 
 
 # The edges of an offering a connection can prefetch for its whole page.

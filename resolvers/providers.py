@@ -12,7 +12,7 @@ from sqlmodel import col
 from models import Location, Provider
 from models.text import search_terms
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.queries import Sessions, by_key, fetch_all, fetch_scalar, grouped
+from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_scalar
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -78,10 +78,4 @@ async def providers_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Provid
 
 
 async def locations_of_providers(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
-    rows: list[Location] = await fetch_all(
-        sessions,
-        sa.select(Location)
-        .where(col(Location.provider_id).in_(ids))
-        .order_by(col(Location.provider_id), col(Location.id)),
-    )
-    return grouped(ids, [(location.provider_id, location) for location in rows])
+    return await children(sessions, Location, col(Location.provider_id), ids, col(Location.id))

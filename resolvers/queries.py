@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from typing import TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -31,6 +32,22 @@ async def fetch_rows(sessions: Sessions, statement: sa.Select[*Ts]) -> list[sa.R
 async def fetch_scalar(sessions: Sessions, statement: sa.Select[V]) -> V:
     async with sessions() as session:
         return (await session.execute(statement)).scalar_one()
+
+
+async def children(
+    sessions: Sessions,
+    model: type[V],
+    parent: Mapped[Any],
+    parent_ids: Sequence[K],
+    order: Mapped[Any],
+) -> list[list[V]]:
+    """The rows of `model` whose `parent` column is each of `parent_ids`, in `order`:
+    one statement for a DataLoader's whole batch."""
+    rows = await fetch_all(
+        sessions, sa.select(model).where(parent.in_(parent_ids)).order_by(parent, order)
+    )
+    key = cast("InstrumentedAttribute[Any]", parent).key  # what `col()` returns at runtime
+    return grouped(parent_ids, [(getattr(row, key), row) for row in rows])
 
 
 def by_key(

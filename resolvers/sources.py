@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from models import Source, SyncProblem, SyncRun
-from resolvers.queries import Sessions, by_key, fetch_all, grouped
+from resolvers.queries import Sessions, by_key, children, fetch_all
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -41,10 +41,5 @@ async def last_runs(sessions: Sessions, source_ids: Sequence[int]) -> list[SyncR
 
 
 async def problems_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncProblem]]:
-    rows: list[SyncProblem] = await fetch_all(
-        sessions,
-        sa.select(SyncProblem)
-        .where(col(SyncProblem.sync_run_id).in_(run_ids))
-        .order_by(col(SyncProblem.sync_run_id), col(SyncProblem.id)),
-    )
-    return grouped(run_ids, [(problem.sync_run_id, problem) for problem in rows])
+    parent, order = col(SyncProblem.sync_run_id), col(SyncProblem.id)
+    return await children(sessions, SyncProblem, parent, run_ids, order)
