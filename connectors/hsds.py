@@ -15,18 +15,18 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-import httpx
 import orjson
 
 from connectors.config import SourceConfig
-from connectors.fetch import FetchError, fetch_document
+from connectors.fetch import Fetcher, FetchError, Validators
 from connectors.records import (
+    Checkpoint,
     CostOptionRecord,
+    Item,
     LocationRecord,
     OfferingRecord,
     Problem,
     ProviderRecord,
-    Record,
 )
 from models.enums import DeliveryMode, OfferingStatus
 
@@ -50,13 +50,19 @@ class HsdsBundle:
     kind = "hsds"
     complete_snapshot = True
 
-    def __init__(self, source: SourceConfig, client: httpx.AsyncClient) -> None:
+    def __init__(self, source: SourceConfig, fetcher: Fetcher, state: Mapping[str, object]) -> None:
         self.source = source
-        self.client = client
+        self.fetcher = fetcher
+        self.validators = Validators.from_state(state)
 
-    async def records(self) -> AsyncIterator[Record | Problem]:
-        """Providers first, then locations, then offerings, so references resolve in order."""
-        bundle = _parse(await fetch_document(self.source, self.client))
+    async def records(self) -> AsyncIterator[Item]:
+        """Providers first, then locations, then offerings, so references resolve in order.
+
+        A bundle served with an ETag or Last-Modified is fetched conditionally next time;
+        an unchanged one raises NotModified before any record is read.
+        """
+        document = await self.fetcher.read(self.source, self.validators)
+        bundle = _parse(document.content)
         sites = defaultdict[str, list[str]](list)
         for link in _objects(bundle, "service_at_locations"):
             if isinstance(link.get("service_id"), str) and isinstance(link.get("location_id"), str):
@@ -68,6 +74,7 @@ class HsdsBundle:
         services = _objects(bundle, "services")
         for offering in _convert(services, "offering", lambda s: offering_record(s, sites)):
             yield offering
+        yield Checkpoint(document.validators.state())
 
 
 def _parse(document: bytes) -> Json:

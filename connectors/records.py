@@ -54,6 +54,25 @@ class CostOptionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleRecord:
+    """When an offering runs (RFC 5545 section 3.6.1): a first occurrence, optionally
+    repeated by an RRULE, with added (RDATE) and excluded (EXDATE) occurrences.
+
+    Times are aware datetimes; `timezone` names the zone the recurrence is computed in
+    (Europe/Rome unless the source says otherwise), so that it stays DST-correct.
+    """
+
+    start: datetime
+    end: datetime | None = None
+    rrule: str | None = None
+    rdates: tuple[datetime, ...] = ()
+    exdates: tuple[datetime, ...] = ()
+    all_day: bool = False
+    timezone: str = "Europe/Rome"
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OfferingRecord:
     """A service as read from a source; its area follows from its categories."""
 
@@ -72,6 +91,24 @@ class OfferingRecord:
     booking_url: str | None = None
     email: str | None = None
     location_external_ids: tuple[str, ...] = ()
+    schedules: tuple[ScheduleRecord, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+    eligibility_description: str | None = None
+    last_modified: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRecord:
+    """A bookable occurrence of an offering (OpenActive ScheduledSession or Slot)."""
+
+    external_id: str
+    offering_external_id: str
+    start: datetime
+    end: datetime | None = None
+    capacity: int | None = None
+    remaining: int | None = None
+    cancelled: bool = False
     last_modified: datetime | None = field(default=None, compare=False)
 
 
@@ -84,7 +121,26 @@ class Problem:
     reason: str
 
 
-Record = ProviderRecord | LocationRecord | OfferingRecord
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """The source says a record no longer exists (an RPDE `deleted` item): offerings are
+    withdrawn and slots cancelled, never deleted."""
+
+    record_kind: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where an incremental read has got to (e.g. the next RPDE page URL). The engine
+    stores it once every record before it is committed, and hands it back to the
+    connector on the next sync, which resumes from there."""
+
+    state: dict[str, object]
+
+
+Record = ProviderRecord | LocationRecord | OfferingRecord | SlotRecord
+Item = Record | Problem | Deletion | Checkpoint
 
 
 def content_hash(record: Record) -> str:

@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
-import httpx
-
 from connectors.config import ConfigError, SourceConfig
+from connectors.fetch import Fetcher
 from connectors.hsds import HsdsBundle
-from connectors.records import Problem, Record
+from connectors.records import Item
 
 
 class Connector(Protocol):
-    """Reads one source and yields normalised records (providers before the offerings
-    that reference them) and problems; it never writes to the database."""
+    """Reads one source and yields normalised records, problems, deletions and
+    checkpoints; it never writes to the database.
+
+    Records come in dependency order: providers, then locations, then offerings, then
+    slots, so that every reference points back to something already yielded (in this
+    sync or an earlier one).
+    """
 
     @property
     def complete_snapshot(self) -> bool:
-        """Whether one read returns every record, so that absent ones are withdrawn."""
+        """Whether one read returns every record, so that absent offerings are withdrawn.
+        Incremental sources (RPDE, `modified_after`) withdraw only what they delete."""
         ...
 
-    def records(self) -> AsyncIterator[Record | Problem]: ...
+    def records(self) -> AsyncIterator[Item]: ...
 
 
-ConnectorFactory = Callable[[SourceConfig, httpx.AsyncClient], Connector]
+# A connector is built from its source's declaration, the source's fetcher, and the
+# state of its last committed checkpoint (empty on the first sync).
+ConnectorFactory = Callable[[SourceConfig, Fetcher, Mapping[str, object]], Connector]
 
 CONNECTORS: dict[str, ConnectorFactory] = {
     HsdsBundle.kind: HsdsBundle,
 }
 
 
-def connector_for(source: SourceConfig, client: httpx.AsyncClient) -> Connector:
+def connector_for(source: SourceConfig, fetcher: Fetcher, state: Mapping[str, object]) -> Connector:
     """The connector that reads `source`; ConfigError for an unknown kind."""
     try:
         factory = CONNECTORS[source.kind]
@@ -40,4 +47,4 @@ def connector_for(source: SourceConfig, client: httpx.AsyncClient) -> Connector:
         raise ConfigError(
             f"source {source.name!r} has unknown kind {source.kind!r} (known: {known})"
         ) from None
-    return factory(source, client)
+    return factory(source, fetcher, state)

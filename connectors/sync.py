@@ -10,24 +10,30 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from connectors.config import SourceConfig
-from connectors.fetch import FetchError
+from connectors.fetch import Fetcher, FetchError, NotModified
+from connectors.locks import SourceLock, source_lock
 from connectors.records import (
+    Checkpoint,
+    Deletion,
+    Item,
     LocationRecord,
     OfferingRecord,
     Problem,
     ProviderRecord,
     Record,
+    ScheduleRecord,
+    SlotRecord,
     content_hash,
 )
 from connectors.registry import connector_for
@@ -42,6 +48,9 @@ from models import (
     OfferingLocation,
     OfferingStatus,
     Provider,
+    Schedule,
+    Slot,
+    SlotStatus,
     Source,
     SyncProblem,
     SyncRun,
@@ -56,7 +65,15 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 Progress = Callable[[int], None]
-R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord)
+R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord, SlotRecord)
+
+# What a record kind is called in problems and deletions.
+KINDS: dict[type[Record], str] = {
+    ProviderRecord: "provider",
+    LocationRecord: "location",
+    OfferingRecord: "offering",
+    SlotRecord: "slot",
+}
 
 
 @dataclass
@@ -87,44 +104,79 @@ async def sync_source(
     config: SourceConfig,
     client: httpx.AsyncClient,
     *,
+    fetcher: Fetcher | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
 ) -> SyncRun:
-    """Pull `config` into the database and return the finished SyncRun."""
-    connector = connector_for(config, client)
+    """Pull `config` into the database and return the finished SyncRun.
+
+    Raises SyncInProgress, without recording a run, when the source is being synced
+    elsewhere; every other outcome is recorded in the run.
+    """
     async with sessions.begin() as session:
         source = await ensure_source(session, config)
-        run = SyncRun(source_id=row_id(source.id))
-        session.add(run)
-    writer = _Writer(sessions, run.source_id)
-    batch: list[Record] = []
-    try:
-        async for item in connector.records():
-            writer.counts.fetched += 1
-            if isinstance(item, Problem):
-                writer.unreadable(item)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                await writer.write(batch)
-                if progress:
-                    progress(len(batch))
-                batch = []
+        source_id, state = row_id(source.id), dict(source.state or {})
+    engine = _engine(sessions)
+    async with source_lock(engine, source_id, config.name) as lock:
+        connector = connector_for(config, fetcher or Fetcher(client), state)
+        async with sessions.begin() as session:
+            run = SyncRun(source_id=source_id)
+            session.add(run)
+        writer = _Writer(sessions, source_id, lock)
+        try:
+            await _drain(connector.records(), writer, batch_size, progress)
+            if connector.complete_snapshot:
+                await writer.withdraw_missing()
+            await writer.refresh_dependents()
+        except NotModified:
+            run.not_modified = True
+            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
+        except FetchError as error:
+            log.warning("sync of %s failed: %s", config.name, error)
+            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error))
+        except Exception as error:
+            message = f"internal error: {error!r}"
+            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message)
+            raise
+        else:
+            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
+    return run
+
+
+async def _drain(
+    items: AsyncIterator[Item], writer: _Writer, batch_size: int, progress: Progress | None
+) -> None:
+    """Feed a connector's items to the writer in batches; a checkpoint commits the
+    batch before it and then stores the connector's state."""
+    batch: list[Record | Deletion] = []
+
+    async def flush() -> None:
+        nonlocal batch
         await writer.write(batch)
         if progress and batch:
             progress(len(batch))
-        if connector.complete_snapshot:
-            await writer.withdraw_missing()
-        await writer.refresh_dependents()
-    except FetchError as error:
-        log.warning("sync of %s failed: %s", config.name, error)
-        await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error))
-    except Exception as error:
-        await _finish(sessions, run, writer.counts, SyncStatus.FAILED, f"internal error: {error!r}")
-        raise
-    else:
-        await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
-    return run
+        batch = []
+
+    async for item in items:
+        if isinstance(item, Problem):
+            writer.counts.fetched += 1
+            writer.unreadable(item)
+        elif isinstance(item, Checkpoint):
+            await flush()
+            await writer.save_state(item.state)
+        else:
+            writer.counts.fetched += 1
+            batch.append(item)
+            if len(batch) >= batch_size:
+                await flush()
+    await flush()
+
+
+def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    return bind
 
 
 async def _finish(
@@ -160,9 +212,12 @@ class _Existing:
 class _Writer:
     """Writes batches of one source's records; remembers what later steps need."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], source_id: int) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], source_id: int, lock: SourceLock
+    ) -> None:
         self.sessions = sessions
         self.source_id = source_id
+        self.lock = lock
         self.counts = _Counts()
         # Offerings the source still lists, readable or not: the others are withdrawn.
         self.seen_offerings: set[str] = set()
@@ -182,31 +237,45 @@ class _Writer:
             self.seen_offerings.add(problem.external_id)
         self.counts.problems.append(problem)
 
-    async def write(self, batch: Sequence[Record]) -> None:
-        """Validate and upsert one batch in one transaction."""
+    async def write(self, batch: Sequence[Record | Deletion]) -> None:
+        """Validate and apply one batch in one transaction (the last word on an id wins)."""
         valid: list[Record] = []
-        for record in batch:
-            if isinstance(record, OfferingRecord):
-                self.seen_offerings.add(record.external_id)
+        deletions: list[Deletion] = []
+        for item in _last_word(batch):
+            if isinstance(item, Deletion):
+                deletions.append(item)
+                continue
+            if isinstance(item, OfferingRecord):
+                self.seen_offerings.add(item.external_id)
             try:
-                valid.append(check(record))
+                valid.append(check(item))
             except InvalidRecord as error:
-                self._quarantine(record, str(error))
-        if not valid:
+                self._quarantine(item, str(error))
+        if not valid and not deletions:
             return
         async with self.sessions.begin() as session:
             await self._providers(session, [r for r in valid if isinstance(r, ProviderRecord)])
             await self._locations(session, [r for r in valid if isinstance(r, LocationRecord)])
             await self._offerings(session, [r for r in valid if isinstance(r, OfferingRecord)])
+            await self._slots(session, [r for r in valid if isinstance(r, SlotRecord)])
+            await self._delete(session, deletions)
+        await self.lock.renew()
+
+    async def save_state(self, state: dict[str, object]) -> None:
+        """Store the connector's checkpoint (everything before it is committed)."""
+        async with self.sessions.begin() as session:
+            await session.execute(
+                sa.update(Source).where(col(Source.id) == self.source_id).values(state=state)
+            )
 
     def _quarantine(self, record: Record, reason: str) -> None:
-        kind = {ProviderRecord: "provider", LocationRecord: "location"}.get(
-            type(record), "offering"
-        )
-        self.counts.problems.append(Problem(kind, record.external_id, reason))
+        self.counts.problems.append(Problem(KINDS[type(record)], record.external_id, reason))
 
     async def _existing(
-        self, session: AsyncSession, model: type[Provider | Location | Offering], ids: Iterable[str]
+        self,
+        session: AsyncSession,
+        model: type[Provider | Location | Offering | Slot],
+        ids: Iterable[str],
     ) -> dict[str, _Existing]:
         rows = await session.execute(
             sa.select(col(model.external_id), col(model.id), col(model.content_hash)).where(
@@ -301,7 +370,10 @@ class _Writer:
             self.dirty_locations.update(moved)
 
     async def _ids(
-        self, session: AsyncSession, model: type[Provider | Location], external_ids: Iterable[str]
+        self,
+        session: AsyncSession,
+        model: type[Provider | Location | Offering],
+        external_ids: Iterable[str],
     ) -> dict[str, int]:
         wanted = list(set(external_ids))
         if not wanted:
@@ -352,6 +424,74 @@ class _Writer:
         await context.insert_children(
             session, [r for r, _ in new] + [r for r, _, _ in changed], ids
         )
+
+    async def _slots(self, session: AsyncSession, records: list[SlotRecord]) -> None:
+        if not records:
+            return
+        offerings = await self._ids(session, Offering, (r.offering_external_id for r in records))
+        resolvable = []
+        for record in records:
+            if record.offering_external_id in offerings:
+                resolvable.append(record)
+            else:
+                reason = f"offering {record.offering_external_id!r} is unknown or quarantined"
+                self._quarantine(record, reason)
+        existing = await self._existing(session, Slot, (r.external_id for r in resolvable))
+        new, changed = self._split(resolvable, existing)
+
+        def values(record: SlotRecord, digest: str) -> dict[str, object]:
+            return {
+                "offering_id": offerings[record.offering_external_id],
+                "source_id": self.source_id,
+                "external_id": record.external_id,
+                "starts_at": record.start,
+                "ends_at": record.end,
+                "capacity": record.capacity,
+                "remaining": record.remaining,
+                "status": SlotStatus.CANCELLED if record.cancelled else SlotStatus.SCHEDULED,
+                "fetched_at": self.started_at,
+                "content_hash": digest,
+            }
+
+        if new:
+            await session.execute(sa.insert(Slot), [values(r, d) for r, d in new])
+        if changed:
+            await session.execute(
+                sa.update(Slot), [{"id": i, **values(r, d)} for r, d, i in changed]
+            )
+
+    async def _delete(self, session: AsyncSession, deletions: list[Deletion]) -> None:
+        """Withdraw the offerings and cancel the slots the source deleted (RPDE
+        `deleted` items); the rows stay, and a later update brings them back."""
+        by_kind: defaultdict[str, list[str]] = defaultdict(list)
+        for deletion in deletions:
+            by_kind[deletion.record_kind].append(deletion.external_id)
+        for kind in set(by_kind) - {"offering", "slot"}:
+            log.info("ignoring deletions of %s records (only offerings and slots)", kind)
+        if by_kind["offering"]:
+            withdrawn = await session.execute(
+                sa.update(Offering)
+                .where(
+                    col(Offering.source_id) == self.source_id,
+                    col(Offering.external_id).in_(by_kind["offering"]),
+                    col(Offering.status) != OfferingStatus.WITHDRAWN,
+                )
+                .values(
+                    status=OfferingStatus.WITHDRAWN,
+                    last_changed_at=self.started_at,
+                    content_hash=None,
+                )
+            )
+            self.counts.withdrawn += withdrawn.rowcount  # type: ignore[attr-defined]
+        if by_kind["slot"]:
+            await session.execute(
+                sa.update(Slot)
+                .where(
+                    col(Slot.source_id) == self.source_id,
+                    col(Slot.external_id).in_(by_kind["slot"]),
+                )
+                .values(status=SlotStatus.CANCELLED, content_hash=None)
+            )
 
     async def withdraw_missing(self) -> None:
         """Withdraw this source's offerings that the complete snapshot no longer lists."""
@@ -485,6 +625,9 @@ class _OfferingContext:
             "booking_url": record.booking_url,
             "email": record.email,
             "in_district": district,
+            "min_age": record.min_age,
+            "max_age": record.max_age,
+            "eligibility_description": record.eligibility_description,
             "search_text": offering_search_text(
                 record.title_it,
                 record.title_en,
@@ -499,7 +642,7 @@ class _OfferingContext:
         self, session: AsyncSession, records: list[OfferingRecord], ids: dict[str, int]
     ) -> None:
         """Links to locations, categories and languages, and the cost options."""
-        links, categories, languages, costs = [], [], [], []
+        links, categories, languages, costs, schedules = [], [], [], [], []
         for record in records:
             offering_id = ids[record.external_id]
             links += [
@@ -526,11 +669,16 @@ class _OfferingContext:
                 }
                 for n, option in enumerate(record.cost_options)
             ]
+            schedules += [
+                {"offering_id": offering_id, "position": n, **_schedule_values(schedule)}
+                for n, schedule in enumerate(record.schedules)
+            ]
         for model, rows in (
             (OfferingLocation, links),
             (OfferingCategory, categories),
             (OfferingLanguage, languages),
             (CostOption, costs),
+            (Schedule, schedules),
         ):
             if rows:
                 await session.execute(sa.insert(model), rows)
@@ -546,7 +694,7 @@ async def _providers_in_district(session: AsyncSession, provider_ids: Iterable[i
 
 
 async def _delete_children(session: AsyncSession, offering_ids: list[int]) -> None:
-    for model in (OfferingLocation, OfferingCategory, OfferingLanguage, CostOption):
+    for model in (OfferingLocation, OfferingCategory, OfferingLanguage, CostOption, Schedule):
         await session.execute(sa.delete(model).where(col(model.offering_id).in_(offering_ids)))
 
 
@@ -644,6 +792,29 @@ def _location_values(record: LocationRecord) -> dict[str, object]:
         "accessibility": record.accessibility,
         "in_district": in_district(record.cap, record.latitude, record.longitude),
     }
+
+
+def _schedule_values(schedule: ScheduleRecord) -> dict[str, object]:
+    return {
+        "starts_at": schedule.start,
+        "ends_at": schedule.end,
+        "rrule": schedule.rrule,
+        "rdates": " ".join(moment.isoformat() for moment in schedule.rdates),
+        "exdates": " ".join(moment.isoformat() for moment in schedule.exdates),
+        "all_day": schedule.all_day,
+        "timezone": schedule.timezone,
+        "description": schedule.description,
+    }
+
+
+def _last_word(batch: Sequence[Record | Deletion]) -> list[Record | Deletion]:
+    """One item per (kind, external id): the last a source said about it in the batch."""
+    last: dict[tuple[str, str], Record | Deletion] = {}
+    for item in batch:
+        kind = item.record_kind if isinstance(item, Deletion) else KINDS[type(item)]
+        last.pop((kind, item.external_id), None)
+        last[(kind, item.external_id)] = item
+    return list(last.values())
 
 
 def _last_wins(records: Sequence[R]) -> list[R]:

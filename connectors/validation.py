@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from dateutil.rrule import rrulestr
 from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
-from connectors.records import LocationRecord, OfferingRecord, ProviderRecord, Record
-from models import CostOption, Location, Offering, OfferingLanguage, Provider
+from connectors.records import (
+    LocationRecord,
+    OfferingRecord,
+    ProviderRecord,
+    Record,
+    ScheduleRecord,
+    SlotRecord,
+)
+from models import CostOption, Location, Offering, OfferingLanguage, Provider, Schedule, Slot
 from models.enums import Area
 from models.taxonomy import CATEGORY_INFO
 
 # Amounts are stored in euro cents in a 32-bit integer column.
 MAX_AMOUNT_CENTS = 2**31 - 2
+MAX_PLACES = 100_000
+MAX_AGE = 120
 
 _ATECO = re.compile(r"^\d{2}(\.\d{1,2}){0,2}$")
 _CAP = re.compile(r"^\d{5}$")
@@ -88,7 +99,45 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
         if option.amount_cents is not None and option.amount_cents > MAX_AMOUNT_CENTS:
             raise InvalidRecord(f"a cost option amount is implausibly large: {option.amount_cents}")
     _check_email(record.email)
+    for age in (record.min_age, record.max_age):
+        if age is not None and not 0 <= age <= MAX_AGE:
+            raise InvalidRecord(f"age {age} is out of range")
+    low, high = record.min_age, record.max_age
+    if low is not None and high is not None and low > high:
+        raise InvalidRecord("minimum age is above maximum age")
+    for schedule in record.schedules:
+        check_schedule(schedule)
+        _check_lengths(schedule, Schedule)
     return record
+
+
+def check_slot(record: SlotRecord) -> SlotRecord:
+    """A slot ends after it starts and has plausible place counts."""
+    if record.end is not None and record.end < record.start:
+        raise InvalidRecord("slot ends before it starts")
+    for name in ("capacity", "remaining"):
+        value = getattr(record, name)
+        if value is not None and not 0 <= value <= MAX_PLACES:
+            raise InvalidRecord(f"slot {name} {value} is out of range")
+    capacity, remaining = record.capacity, record.remaining
+    if capacity is not None and remaining is not None and remaining > capacity:
+        raise InvalidRecord("slot has more remaining places than its capacity")
+    return record
+
+
+def check_schedule(schedule: ScheduleRecord) -> None:
+    """A schedule computes: a known time zone, an end after the start, a valid RRULE."""
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRecord(f"unknown time zone {schedule.timezone!r}") from None
+    if schedule.end is not None and schedule.end < schedule.start:
+        raise InvalidRecord("schedule ends before it starts")
+    if schedule.rrule is not None:
+        try:
+            rrulestr(schedule.rrule, dtstart=schedule.start)
+        except (ValueError, TypeError) as error:
+            raise InvalidRecord(f"invalid RRULE {schedule.rrule!r}: {error}") from None
 
 
 def check(record: Record) -> Record:
@@ -99,6 +148,9 @@ def check(record: Record) -> Record:
     elif isinstance(record, LocationRecord):
         checked = check_location(record)
         _check_lengths(checked, Location)
+    elif isinstance(record, SlotRecord):
+        checked = check_slot(record)
+        _check_lengths(checked, Slot)
     else:
         checked = check_offering(record)
         _check_lengths(checked, Offering)

@@ -1,7 +1,7 @@
 """The storage model: SQLModel tables and the database engine."""
 
 from models.category import Category
-from models.enums import Area, DeliveryMode, Language, OfferingStatus, SyncStatus
+from models.enums import Area, DeliveryMode, Language, OfferingStatus, SlotStatus, SyncStatus
 from models.location import Location
 from models.offering import (
     CostOption,
@@ -11,6 +11,7 @@ from models.offering import (
     OfferingLocation,
 )
 from models.provider import Provider
+from models.schedule import Schedule, Slot
 from models.source import Source, SyncProblem, SyncRun
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "OfferingLocation",
     "OfferingStatus",
     "Provider",
+    "Schedule",
+    "Slot",
+    "SlotStatus",
     "Source",
     "SyncProblem",
     "SyncRun",

@@ -37,6 +37,13 @@ class Language(enum.StrEnum):
     EN = "en"
 
 
+class SlotStatus(enum.StrEnum):
+    """Whether a slot still takes place."""
+
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
 class SyncStatus(enum.StrEnum):
     """Outcome of one sync run of a source."""
 

@@ -38,6 +38,11 @@ class Offering(Provenance, table=True):
     in_district: bool = Field(default=False, index=True)
     # Folded words of titles, descriptions, provider name and categories (see models.text).
     search_text: str = ""
+    # What the source says about who may use the service (HSDS minimum/maximum_age,
+    # eligibility_description); evaluated by the eligibility rules.
+    min_age: int | None = None
+    max_age: int | None = None
+    eligibility_description: str | None = None
 
 
 # Keyset pagination indexes: one per ordering, each ending with the primary key.

@@ -20,6 +20,12 @@ class Source(SQLModel, table=True):
     url: str = Field(max_length=1000)
     description: str | None = None
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # The connector's checkpoint (RPDE position, HTTP validators), handed back next sync.
+    state: dict[str, object] = Field(default_factory=dict, sa_type=sa.JSON)
+    # A lease that keeps two syncs of this source from running at once (see
+    # connectors.locks); PostgreSQL uses an advisory lock instead.
+    locked_by: str | None = Field(default=None, max_length=120)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SyncRun(SQLModel, table=True):
@@ -38,6 +44,8 @@ class SyncRun(SQLModel, table=True):
     unchanged: int = 0
     withdrawn: int = 0
     quarantined: int = 0
+    # The source answered a conditional request with 304: nothing to read, nothing changed.
+    not_modified: bool = False
     error: str | None = None
 
 

@@ -18,6 +18,7 @@ from models import SyncStatus
 from models.db import create_engine, init_db, session_factory
 from tests.utils.databases import Databases
 from tests.utils.graphql import GraphQLClient
+from tests.utils.server import FeedServer, running
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_SOURCES = ROOT / "data" / "demo" / "sources.toml"
@@ -64,3 +65,10 @@ async def http(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
 def gql(http: httpx.AsyncClient) -> GraphQLClient:
     """GraphQL over HTTP to the hub serving the demo catalogue."""
     return GraphQLClient(http)
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 with programmable answers and faults."""
+    async for server in running(FeedServer()):
+        yield server

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from connectors.config import ConfigError, SourceConfig, load_sources
+from connectors.fetch import Fetcher
 from connectors.hsds import HsdsBundle
 from connectors.registry import connector_for
 from tests.utils.feeds import Feed
@@ -191,7 +192,7 @@ async def test_connector_for_hsds_reads_the_source() -> None:
     config = SourceConfig(name="isola", kind="hsds", url="http://feeds.test/bundle.json")
 
     async with Feed().client() as client:
-        connector = connector_for(config, client)
+        connector = connector_for(config, Fetcher(client), {})
 
     assert isinstance(connector, HsdsBundle)
     assert connector.source is config
@@ -203,6 +204,6 @@ async def test_unknown_connector_kind_is_a_config_error() -> None:
 
     async with Feed().client() as client:
         with pytest.raises(ConfigError) as raised:
-            connector_for(config, client)
+            connector_for(config, Fetcher(client), {})
 
     assert str(raised.value) == "source 'isola' has unknown kind 'rpde' (known: hsds)"

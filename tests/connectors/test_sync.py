@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel, col
 
 from connectors.config import SourceConfig
-from connectors.records import OfferingRecord, Problem, ProviderRecord, Record
+from connectors.records import Item, OfferingRecord, ProviderRecord
 from connectors.registry import CONNECTORS
 from connectors.sync import sync_source
 from models import (
@@ -847,21 +847,19 @@ class Changes:
 
     complete_snapshot = False
 
-    def __init__(self, items: list[Record | Problem | Exception]) -> None:
+    def __init__(self, items: list[Item | Exception]) -> None:
         self.items = items
 
-    async def records(self) -> AsyncIterator[Record | Problem]:
+    async def records(self) -> AsyncIterator[Item]:
         for item in self.items:
             if isinstance(item, Exception):
                 raise item
             yield item
 
 
-def changes_source(
-    monkeypatch: pytest.MonkeyPatch, items: list[Record | Problem | Exception]
-) -> SourceConfig:
+def changes_source(monkeypatch: pytest.MonkeyPatch, items: list[Item | Exception]) -> SourceConfig:
     """A source of kind `changes` whose connector yields `items`."""
-    monkeypatch.setitem(CONNECTORS, "changes", lambda _config, _client: Changes(items))
+    monkeypatch.setitem(CONNECTORS, "changes", lambda _config, _fetcher, _state: Changes(items))
     return source("http://feeds.test/changes", name="changes", kind="changes")
 
 
