@@ -14,11 +14,10 @@ import orjson
 import typer
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from connectors.config import ConfigError, SourceConfig, load_sources
-from connectors.fetch import FetchError, http_client
-from connectors.sync import sync_source
+from connectors.config import ConfigError, load_sources
+from connectors.fetch import FetchError
 from hub.settings import Settings
-from models import SyncRun, SyncStatus
+from hub.syncing import Outcome, report, sync_all
 from models.db import create_engine, drop_db, init_db, is_sqlite, session_factory
 from resolvers.context import Context
 from schema import build_schema
@@ -76,14 +75,14 @@ def demo(
     """Recreate the database and sync the demo sources into it."""
     settings = _settings()
 
-    async def main() -> list[SyncRun]:
+    async def main() -> list[Outcome]:
         engine = create_engine(settings.database_url)
         try:
             if not is_sqlite(engine) and not yes:
                 raise CliError("`demo` erases the database; pass --yes for a non-SQLite one")
             await drop_db(engine)
             await init_db(engine)
-            return await _sync_all(engine, load_sources(settings.sources))
+            return await sync_all(engine, load_sources(settings.sources))
         finally:
             await engine.dispose()
 
@@ -97,7 +96,7 @@ def sync(
     """Sync the declared sources (CONCILIA_SOURCES) into the database."""
     settings = _settings()
 
-    async def main() -> list[SyncRun]:
+    async def main() -> list[Outcome]:
         sources = load_sources(settings.sources)
         if source is not None:
             sources = [s for s in sources if s.name == source]
@@ -106,35 +105,15 @@ def sync(
         engine = create_engine(settings.database_url)
         try:
             await init_db(engine)
-            return await _sync_all(engine, sources)
+            return await sync_all(engine, sources)
         finally:
             await engine.dispose()
 
     _report(_run(main))
 
 
-async def _sync_all(engine: Any, sources: list[SourceConfig]) -> list[SyncRun]:
-    sessions = session_factory(engine)
-    runs = []
-    async with http_client() as client:
-        for config in sources:
-            typer.echo(f"syncing {config.name} ({config.kind}) ...")
-            runs.append(await sync_source(sessions, config, client))
-    return runs
-
-
-def _report(runs: list[SyncRun]) -> None:
-    header = ("status", "fetched", "created", "updated", "unchanged", "withdrawn", "quarantined")
-    typer.echo(f"{'run':<6}" + "".join(f"{h:>12}" for h in header))
-    for run in runs:
-        values = (
-            run.status.value, run.fetched, run.created, run.updated,
-            run.unchanged, run.withdrawn, run.quarantined,
-        )  # fmt: skip
-        typer.echo(f"{run.id:<6}" + "".join(f"{v:>12}" for v in values))
-        if run.error:
-            typer.echo(f"  error: {run.error}", err=True)
-    if any(run.status is SyncStatus.FAILED for run in runs):
+def _report(outcomes: list[Outcome]) -> None:
+    if not report(outcomes):
         raise typer.Exit(1)
 
 

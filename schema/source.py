@@ -41,6 +41,9 @@ class SyncRun(relay.Node):
         description="Offerings withdrawn because the source dropped them."
     )
     quarantined_count: int = strawberry.field(description="Records quarantined as invalid.")
+    not_modified: bool = strawberry.field(
+        description="The source answered that nothing changed since the last sync (HTTP 304)."
+    )
     error: str | None = strawberry.field(description="Why the run failed, if it did.")
 
     @strawberry.field(
@@ -64,6 +67,7 @@ class SyncRun(relay.Node):
             unchanged=row.unchanged,
             withdrawn=row.withdrawn,
             quarantined_count=row.quarantined,
+            not_modified=row.not_modified,
             error=row.error,
         )
 

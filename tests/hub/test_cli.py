@@ -63,7 +63,9 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 def sync_table(stdout: str) -> list[dict[str, str]]:
     """The rows of the table `demo` and `sync` print, keyed by column name."""
     lines = stdout.splitlines()
-    header_at = next(i for i, line in enumerate(lines) if line.split()[:2] == ["run", "status"])
+    header_at = next(
+        i for i, line in enumerate(lines) if line.split()[:3] == ["source", "run", "status"]
+    )
     header = lines[header_at].split()
     return [dict(zip(header, line.split(), strict=True)) for line in lines[header_at + 1 :]]
 

@@ -1,0 +1,131 @@
+"""Running syncs for the operator: a progress bar while they run, a summary table after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from connectors.config import SourceConfig
+from connectors.fetch import http_client
+from connectors.locks import SyncInProgress
+from connectors.sync import sync_source
+from models import SyncProblem, SyncRun, SyncStatus
+from models.db import session_factory
+
+# Quarantined records listed under the table, per source (all of them are in the graph).
+SHOWN_PROBLEMS = 5
+COLUMNS = ("fetched", "created", "updated", "unchanged", "withdrawn", "quarantined")
+
+
+@dataclass
+class Outcome:
+    """How the sync of one source went: its run, or why it did not run."""
+
+    source: SourceConfig
+    run: SyncRun | None = None
+    refused: str | None = None
+    problems: list[SyncProblem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.run is None or self.run.status is SyncStatus.FAILED
+
+
+def _consoles() -> tuple[Console, Console]:
+    out, err = Console(), Console(stderr=True)
+    # In logs and pipes, keep each table row and message on one line.
+    if not out.is_terminal:
+        out = Console(width=160)
+    if not err.is_terminal:
+        err = Console(stderr=True, width=1000)
+    return out, err
+
+
+async def sync_all(engine: AsyncEngine, sources: list[SourceConfig]) -> list[Outcome]:
+    """Sync each source in turn, showing progress on a terminal."""
+    sessions = session_factory(engine)
+    outcomes = []
+    _, err = _consoles()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    async with http_client() as client:
+        with Progress(*columns, console=err, transient=True) as progress:
+            for source in sources:
+                task = progress.add_task(f"{source.name}: 0 records", total=None)
+                advance = _counter(progress, task, source.name)
+                outcome = Outcome(source)
+                try:
+                    outcome.run = await sync_source(sessions, source, client, progress=advance)
+                except SyncInProgress as error:
+                    outcome.refused = str(error)
+                progress.remove_task(task)
+                if outcome.run is not None and outcome.run.quarantined:
+                    outcome.problems = await _problems(engine, outcome.run)
+                outcomes.append(outcome)
+    return outcomes
+
+
+def _counter(progress: Progress, task: TaskID, name: str) -> Callable[[int], None]:
+    """The engine's progress callback: records read so far, on the task's line."""
+    read = 0
+
+    def advance(count: int) -> None:
+        nonlocal read
+        read += count
+        progress.update(task, completed=read, description=f"{name}: {read} records")
+
+    return advance
+
+
+async def _problems(engine: AsyncEngine, run: SyncRun) -> list[SyncProblem]:
+    async with session_factory(engine)() as session:
+        rows = await session.execute(
+            sa.select(SyncProblem)
+            .where(col(SyncProblem.sync_run_id) == run.id)
+            .order_by(col(SyncProblem.id))
+            .limit(SHOWN_PROBLEMS)
+        )
+        return list(rows.scalars())
+
+
+def report(outcomes: list[Outcome]) -> bool:
+    """Print the summary table (and failures, refusals, sample problems on stderr);
+    whether every sync succeeded."""
+    out, err = _consoles()
+    table = Table("source", "run", "status", *COLUMNS, box=None, pad_edge=False)
+    for column in table.columns[3:]:
+        column.justify = "right"
+    for outcome in outcomes:
+        run = outcome.run
+        if run is None:
+            table.add_row(outcome.source.name, "-", "REFUSED", *["-"] * len(COLUMNS))
+            continue
+        status = "NOT_MODIFIED" if run.not_modified else run.status.value
+        counts = (run.fetched, run.created, run.updated, run.unchanged, run.withdrawn)
+        table.add_row(
+            outcome.source.name, str(run.id), status, *map(str, counts), str(run.quarantined)
+        )
+    out.print(table)
+    for outcome in outcomes:
+        _explain(err, outcome)
+    return not any(outcome.failed for outcome in outcomes)
+
+
+def _explain(err: Console, outcome: Outcome) -> None:
+    name = outcome.source.name
+    if outcome.refused:
+        err.print(f"{name}: {outcome.refused}", markup=False)
+    if outcome.run is not None and outcome.run.error:
+        err.print(f"{name}: {outcome.run.error}", markup=False)
+    for problem in outcome.problems:
+        record = f"{problem.record_kind} {problem.external_id or '(no id)'}"
+        err.print(f"{name}: quarantined {record}: {problem.reason}", markup=False)
+    hidden = (outcome.run.quarantined if outcome.run else 0) - len(outcome.problems)
+    if hidden > 0:
+        err.print(f"{name}: ... and {hidden} more (query sources {{ lastRun {{ quarantined }} }})")
