@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import orjson
@@ -147,7 +147,8 @@ def content_hash(record: Record) -> str:
     """A stable hash of a record's content, used to skip unchanged records.
 
     `last_modified` is left out: a source re-stamping an unchanged record is no change.
+    (orjson serialises dataclasses, tuples, enums and datetimes itself, in field order.)
     """
-    content = asdict(record)
-    content.pop("last_modified", None)
-    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if isinstance(record, OfferingRecord | SlotRecord) and record.last_modified is not None:
+        record = replace(record, last_modified=None)
+    return hashlib.sha256(orjson.dumps(record)).hexdigest()

@@ -398,9 +398,21 @@ class _Writer:
                 self._quarantine(
                     record, f"provider {record.provider_external_id!r} is unknown or quarantined"
                 )
-        context = await _OfferingContext.load(session, self.source_id, resolvable, providers)
+        resolvable = _last_wins(resolvable)
         existing = await self._existing(session, Offering, (r.external_id for r in resolvable))
-        new, changed = self._split(resolvable, existing, context.digest)
+        # Fast path: a stored hash equal to the plain content hash means nothing changed
+        # and every location resolved last time; only the rest needs the context.
+        candidates = []
+        for record in resolvable:
+            found = existing.get(record.external_id)
+            if found is not None and found.content_hash == content_hash(record):
+                self._count(record, "unchanged")
+            else:
+                candidates.append(record)
+        if not candidates:
+            return
+        context = await _OfferingContext.load(session, self.source_id, candidates, providers)
+        new, changed = self._split(candidates, existing, context.digest)
         if not new and not changed:
             return
         ids: dict[str, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -161,6 +162,7 @@ def check(record: Record) -> Record:
     return checked
 
 
+@cache
 def _limits(model: type[SQLModel]) -> dict[str, int]:
     """The maximum length of each string column of a table."""
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
