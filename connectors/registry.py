@@ -7,6 +7,7 @@ from typing import Protocol
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher
+from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsBundle
 from connectors.records import Item
 
@@ -35,6 +36,7 @@ ConnectorFactory = Callable[[SourceConfig, Fetcher, Mapping[str, object]], Conne
 
 CONNECTORS: dict[str, ConnectorFactory] = {
     HsdsBundle.kind: HsdsBundle,
+    GraphQLConnector.kind: GraphQLConnector,
 }
 
 

@@ -4,24 +4,20 @@ through the real HSDS connector, and HTTP clients over httpx's ASGI transport.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.config import load_sources
 from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
 from models import SyncStatus
 from models.db import create_engine, init_db, session_factory
+from tests.utils import demo
 from tests.utils.databases import Databases
 from tests.utils.graphql import GraphQLClient
 from tests.utils.server import FeedServer, running
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = ROOT / "data" / "demo" / "sources.toml"
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +29,12 @@ async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[D
 
 @pytest.fixture(scope="session")
 async def demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
-    """A database holding the demo catalogue; tests must not write to it."""
+    """A database holding the HSDS part of the demo catalogue, which tests.utils.demo
+    reads independently as the API tests' oracle; tests must not write to it."""
     engine = create_engine(await databases.create())
     await init_db(engine)
     async with http_client() as client:
-        for source in load_sources(DEMO_SOURCES):
+        for source in demo.sources():
             run = await sync_source(session_factory(engine), source, client)
             assert run.status is SyncStatus.SUCCEEDED, run.error
     yield engine

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from stdnum.it import iva
 
+from connectors.config import load_sources
+from connectors.fetch import http_client
+from connectors.registry import CONNECTORS
+from connectors.sync import sync_source
+from models import SyncStatus
+from models.db import session_factory
 from models.district import DISTRICT_BOUNDS
 from tests.utils import demo
+from tests.utils.demo import DEMO
 from tests.utils.graphql import GraphQLClient
 
 
@@ -54,3 +62,16 @@ async def test_discounts_reach_the_graph(gql: GraphQLClient) -> None:
     )
     discounts = [e["node"]["beneficiaryDiscountPercent"] for e in data["offerings"]["edges"]]
     assert any(d for d in discounts)
+
+
+async def test_every_demo_source_of_every_kind_syncs_with_nothing_quarantined(
+    engine: AsyncEngine,
+) -> None:
+    sources = load_sources(DEMO / "sources.toml")
+    assert {source.kind for source in sources} == set(CONNECTORS)
+    async with http_client() as client:
+        for source in sources:
+            run = await sync_source(session_factory(engine), source, client)
+            assert (run.status, run.error) == (SyncStatus.SUCCEEDED, None), source.name
+            assert run.quarantined == 0, source.name
+            assert run.created > 0, source.name

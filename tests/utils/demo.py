@@ -3,7 +3,6 @@ the HSDS JSON files, independently of the sync engine."""
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from connectors.config import SourceConfig, load_sources
 from models.district import in_district
 from models.taxonomy import CATEGORY_INFO
 
@@ -53,10 +53,14 @@ def plain(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+def sources() -> list[SourceConfig]:
+    """The demo's HSDS bundle sources: the part of the demo this oracle reads."""
+    return [s for s in load_sources(DEMO / "sources.toml") if s.kind == "hsds"]
+
+
 @cache
 def bundles() -> list[dict[str, Any]]:
-    sources = tomllib.loads((DEMO / "sources.toml").read_text(encoding="utf-8"))["source"]
-    return [orjson.loads((DEMO / source["url"]).read_bytes()) for source in sources]
+    return [orjson.loads(Path(source.url).read_bytes()) for source in sources()]
 
 
 @cache
