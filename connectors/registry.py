@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
 from connectors.config import ConfigError, SourceConfig
+from connectors.csv import CsvSheet
 from connectors.fetch import Fetcher
 from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsBundle
@@ -37,6 +38,7 @@ ConnectorFactory = Callable[[SourceConfig, Fetcher, Mapping[str, object]], Conne
 CONNECTORS: dict[str, ConnectorFactory] = {
     HsdsBundle.kind: HsdsBundle,
     GraphQLConnector.kind: GraphQLConnector,
+    CsvSheet.kind: CsvSheet,
 }
 
 
