@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from connectors.config import SourceConfig
+from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import http_client
 from connectors.locks import SyncInProgress
 from connectors.sync import sync_source
@@ -26,7 +26,8 @@ COLUMNS = ("fetched", "created", "updated", "unchanged", "withdrawn", "quarantin
 
 @dataclass
 class Outcome:
-    """How the sync of one source went: its run, or why it did not run."""
+    """How the sync of one source went: its run, or why it did not run (another process
+    is syncing it, or its declaration is invalid)."""
 
     source: SourceConfig
     run: SyncRun | None = None
@@ -62,7 +63,8 @@ async def sync_all(engine: AsyncEngine, sources: list[SourceConfig]) -> list[Out
                 outcome = Outcome(source)
                 try:
                     outcome.run = await sync_source(sessions, source, client, progress=advance)
-                except SyncInProgress as error:
+                except (SyncInProgress, ConfigError) as error:
+                    # One source busy elsewhere or misdeclared does not stop the others.
                     outcome.refused = str(error)
                 progress.remove_task(task)
                 if outcome.run is not None and outcome.run.quarantined:
