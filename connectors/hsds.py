@@ -1,24 +1,52 @@
-"""Open Referral HSDS 3 connector: a JSON bundle of organizations, services, locations and
-service_at_locations (HSDS 3.0 objects, https://docs.openreferral.org/en/v3.0/).
+"""Open Referral HSDS 3 connectors (HSDS 3.0, https://docs.openreferral.org/en/v3.0/):
 
-Concilia extensions live in a `concilia` object on organizations (`alliance_member`,
-`ateco_code`) and services (`name_en`, `description_en`, `delivery_mode`,
-`beneficiary_discount_percent`); categories are service attributes whose taxonomy term
-belongs to the `concilia-categories` taxonomy.
+- `hsds`: a JSON bundle of organizations, services, locations, service_at_locations and
+  (optionally) schedules, each a top-level array of HSDS objects linked by id;
+- `hsds-api`: an HSDS 3.0 API (HSDA, https://docs.openreferral.org/en/v3.0/hsds/
+  api_reference.html): the paged `GET /services` listing of fully nested services, each
+  embedding its `organization` and its `service_at_locations[].location`.
+
+Both map objects through the same functions. Concilia extensions live in a `concilia` object
+on organizations (`alliance_member`, `ateco_code`) and services (`name_en`, `description_en`,
+`delivery_mode`, `beneficiary_discount_percent`); categories are service attributes whose
+taxonomy term belongs to the `concilia-categories` taxonomy (other taxonomies are ignored).
+A service's `minimum_age`, `maximum_age` and `eligibility_description` are kept; its
+`schedules` become RFC 5545 schedules (see `schedule_record`); its first phone number is
+offered as a `tel:` booking link (RFC 3966) when it has neither a `url` nor an `email`.
+
+Options of an `hsds-api` source (its TOML table):
+
+- `per_page` (integer, default 100): the page size asked for;
+- `incremental` (boolean, default false): after a first full read, ask only for services
+  `modified_after` the latest `last_modified` seen (the checkpoint state); such a read is
+  not a complete snapshot, so it withdraws nothing;
+- `headers` (table of strings): sent with every request, e.g. an API key.
+
+Over HTTP(S), `url` is the API's base: pages are `GET {url}/services?page=N&per_page=M
+&full=true[&modified_after=T]`, and a listed service that lacks its embedded organization
+(a listing of one-to-one fields only) is read in full from `GET {url}/services/{id}`. As a
+local path, `url` is a directory holding the same answers as files:
+`services-page-1.json`, `services-page-2.json`, ... (Page objects whose `total_pages` or
+`last_page` ends the listing) and `services/{id}.json` (the id percent-encoded); there
+`per_page` and `modified_after` do not apply.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
-from connectors.config import SourceConfig
-from connectors.fetch import Fetcher, FetchError, Validators
+from connectors.config import ConfigError, SourceConfig
+from connectors.fetch import Document, Fetcher, FetchError, Validators
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -27,10 +55,13 @@ from connectors.records import (
     OfferingRecord,
     Problem,
     ProviderRecord,
+    ScheduleRecord,
 )
 from models.enums import DeliveryMode, OfferingStatus
 
 CATEGORY_TAXONOMY = "concilia-categories"
+DEFAULT_PER_PAGE = 100
+ROME = ZoneInfo("Europe/Rome")
 
 # HSDS 3 service.status -> offering status.
 _STATUS = {
@@ -39,6 +70,12 @@ _STATUS = {
     "inactive": OfferingStatus.WITHDRAWN,
     "defunct": OfferingStatus.WITHDRAWN,
 }
+
+# RFC 5545 section 3.3.10 rule parts an HSDS schedule can carry.
+_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+_WEEKDAY = re.compile(r"^(MO|TU|WE|TH|FR|SA|SU)$")
+_BYDAY = re.compile(r"^([+-]?(?:[1-9]|[1-4][0-9]|5[0-3]))?(MO|TU|WE|TH|FR|SA|SU)$")
+_OFFSET = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 Json = Mapping[str, Any]
 _R = TypeVar("_R")
@@ -71,10 +108,185 @@ class HsdsBundle:
             yield provider
         for location in _convert(_objects(bundle, "locations"), "location", location_record):
             yield location
-        services = _objects(bundle, "services")
+        services = _with_schedules(_objects(bundle, "services"), _objects(bundle, "schedules"))
         for offering in _convert(services, "offering", lambda s: offering_record(s, sites)):
             yield offering
         yield Checkpoint(document.validators.state())
+
+
+class HsdsApi:
+    """Reads the services of an HSDS 3.0 API page by page (HSDA `GET /services`): each
+    embedded organization and location once, before the first service that needs it."""
+
+    kind = "hsds-api"
+
+    def __init__(self, source: SourceConfig, fetcher: Fetcher, state: Mapping[str, object]) -> None:
+        self.source = source
+        self.fetcher = fetcher
+        self.per_page = _positive_option(source, "per_page", DEFAULT_PER_PAGE)
+        self.incremental = _bool_option(source, "incremental")
+        self.headers = _headers_option(source)
+        since = state.get("modified_after")
+        self.modified_after = (
+            since if self.incremental and isinstance(since, str) and since else None
+        )
+        # Only a read of every service lists every offering the source still has.
+        self.complete_snapshot = self.modified_after is None
+
+    async def records(self) -> AsyncIterator[Item]:
+        """Every listed service with its organization and locations first; an incremental
+        read ends with a Checkpoint of the latest `last_modified`, once every page is read."""
+        embedded = _Embedded(self.modified_after)
+        async for services in self._pages():
+            for service in services:
+                for item in embedded.items(await self._full(service)):
+                    yield item
+        if self.incremental and embedded.latest is not None:
+            yield Checkpoint({"modified_after": embedded.latest[1]})
+
+    async def _pages(self) -> AsyncIterator[list[Json]]:
+        """The `contents` of pages 1, 2, ... up to the last (HSDA Page object)."""
+        previous: list[object] | None = None
+        number = 1
+        while True:
+            page = _page(await self._page(number), number)
+            services = _objects(page, "contents")
+            ids = [service.get("id") for service in services]
+            if services and ids == previous:
+                raise FetchError(
+                    f"HSDA pagination does not advance: page {number} repeats page {number - 1}"
+                )
+            yield services
+            if not services or _is_last(page, number):
+                return
+            previous, number = ids, number + 1
+
+    async def _page(self, number: int) -> Document:
+        if not self.source.is_remote:
+            return await self.fetcher.fetch(str(self._local(f"services-page-{number}.json")))
+        params = {"page": str(number), "per_page": str(self.per_page), "full": "true"}
+        if self.modified_after is not None:
+            params["modified_after"] = self.modified_after
+        return await self.fetcher.get(
+            f"{self.source.url.rstrip('/')}/services", params=params, headers=self.headers
+        )
+
+    async def _full(self, service: Json) -> Json:
+        """The service fully nested: one listed without its organization is read alone."""
+        external_id = service.get("id")
+        if "organization" in service or not isinstance(external_id, str):
+            return service
+        name = quote(external_id, safe="")
+        if self.source.is_remote:
+            url = f"{self.source.url.rstrip('/')}/services/{name}"
+            document = await self.fetcher.get(url, headers=self.headers)
+        else:
+            document = await self.fetcher.fetch(str(self._local("services", f"{name}.json")))
+        return _json_object(document.content, f"the HSDA service {external_id!r}")
+
+    def _local(self, *parts: str) -> Path:
+        """Where a directory standing in for the API keeps an answer (see the module)."""
+        return Path(self.source.url).joinpath(*parts)
+
+
+class _Embedded:
+    """What one API read has yielded, so that each organization and location comes once,
+    and the latest `last_modified` among the services read."""
+
+    def __init__(self, since: str | None) -> None:
+        self.providers: set[str] = set()
+        self.locations: set[str] = set()
+        self.latest: tuple[datetime, str] | None = None
+        self._note_modified(since)
+
+    def items(self, service: Json) -> Iterator[Item]:
+        """A service's organization and locations (those not yet yielded), then itself."""
+        self._note_modified(service.get("last_modified"))
+        organization = service.get("organization")
+        if isinstance(organization, dict):
+            yield from self._once(organization, "provider", provider_record, self.providers)
+        locations = [site.get("location") for site in _objects(service, "service_at_locations")]
+        for location in locations:
+            if isinstance(location, dict):
+                yield from self._once(location, "location", location_record, self.locations)
+        yield from _convert([service], "offering", lambda s: offering_record(s, _sites(s)))
+
+    def _once(
+        self, item: Json, kind: str, convert: Callable[[Json], Item], seen: set[str]
+    ) -> Iterator[Item]:
+        external_id = item.get("id")
+        if isinstance(external_id, str):
+            if external_id in seen:
+                return
+            seen.add(external_id)
+        yield from _convert([item], kind, convert)
+
+    def _note_modified(self, value: object) -> None:
+        try:
+            moment = _datetime(value)
+        except ValueError:  # an unreadable stamp: the service itself becomes a Problem
+            return
+        if moment is not None and (self.latest is None or moment > self.latest[0]):
+            self.latest = (moment, str(value))
+
+
+def _sites(service: Json) -> dict[str, list[str]]:
+    """An API service's id with the ids of the locations it is delivered at."""
+    ids = []
+    for site in _objects(service, "service_at_locations"):
+        location = site.get("location")
+        found = location.get("id") if isinstance(location, dict) else site.get("location_id")
+        if isinstance(found, str):
+            ids.append(found)
+    return {service["id"]: ids}
+
+
+def _json_object(content: bytes, what: str) -> Json:
+    try:
+        value = orjson.loads(content)
+    except orjson.JSONDecodeError as error:
+        raise FetchError(f"{what} is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise FetchError(f"{what} is not a JSON object")
+    return value
+
+
+def _page(document: Document, number: int) -> Json:
+    page = _json_object(document.content, f"HSDA page {number}")
+    if not isinstance(page.get("contents"), list):
+        raise FetchError(f"HSDA page {number} has no 'contents' array")
+    return page
+
+
+def _is_last(page: Json, number: int) -> bool:
+    """Whether an HSDA Page object says no page follows it."""
+    total = page.get("total_pages")
+    if isinstance(total, int) and not isinstance(total, bool) and number >= total:
+        return True
+    return page.get("empty") is True or page.get("last_page") is True
+
+
+def _positive_option(source: SourceConfig, key: str, default: int) -> int:
+    value = source.options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"source {source.name!r}: option {key!r} must be a positive integer")
+    return value
+
+
+def _bool_option(source: SourceConfig, key: str) -> bool:
+    value = source.options.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"source {source.name!r}: option {key!r} must be true or false")
+    return value
+
+
+def _headers_option(source: SourceConfig) -> dict[str, str]:
+    value = source.options.get("headers", {})
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ConfigError(f"source {source.name!r}: option 'headers' must be a table of strings")
+    return dict(value)
 
 
 def _parse(document: bytes) -> Json:
@@ -97,6 +309,24 @@ def _objects(bundle: Json, key: str) -> list[Json]:
     return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
+def _with_schedules(services: list[Json], schedules: list[Json]) -> list[Json]:
+    """Bundle services with the top-level schedules that name them by `service_id`
+    (the tabular form) added to the schedules they embed."""
+    linked = defaultdict[str, list[Json]](list)
+    for schedule in schedules:
+        if isinstance(schedule.get("service_id"), str):
+            linked[schedule["service_id"]].append(schedule)
+
+    def merged(service: Json) -> Json:
+        embedded = service.get("schedules") or []
+        added = linked.get(service["id"]) if isinstance(service.get("id"), str) else None
+        if not added or not isinstance(embedded, list):  # a bad array is the service's Problem
+            return service
+        return {**service, "schedules": [*embedded, *added]}
+
+    return [merged(service) for service in services]
+
+
 def _convert(
     items: Iterable[Json], kind: str, convert: Callable[[Json], _R]
 ) -> Iterator[_R | Problem]:
@@ -116,9 +346,6 @@ def _convert(
 def provider_record(org: Json) -> ProviderRecord:
     """An HSDS organization as a provider."""
     extension = _extension(org)
-    phones = [
-        p["number"] for p in org.get("phones") or [] if isinstance(p, dict) and p.get("number")
-    ]
     return ProviderRecord(
         external_id=org["id"],
         name=_text(org, "name") or "",
@@ -129,7 +356,7 @@ def provider_record(org: Json) -> ProviderRecord:
         description=_text(org, "description"),
         website=_text(org, "website"),
         email=_text(org, "email"),
-        phone=str(phones[0]) if phones else None,
+        phone=_first_phone(org),
     )
 
 
@@ -156,8 +383,8 @@ def location_record(location: Json) -> LocationRecord:
     )
 
 
-def offering_record(service: Json, sites: Mapping[str, list[str]]) -> OfferingRecord:
-    """An HSDS service as an offering."""
+def offering_record(service: Json, sites: Mapping[str, Sequence[str]]) -> OfferingRecord:
+    """An HSDS service as an offering; `sites` maps service ids to their location ids."""
     extension = _extension(service)
     status = _STATUS.get(str(service.get("status", "active")).lower())
     if status is None:
@@ -167,9 +394,10 @@ def offering_record(service: Json, sites: Mapping[str, list[str]]) -> OfferingRe
     if mode is None:
         mode = DeliveryMode.IN_PERSON if locations else DeliveryMode.ONLINE
     discount = extension.get("beneficiary_discount_percent")
+    email = _text(service, "email")
     return OfferingRecord(
         external_id=service["id"],
-        provider_external_id=service["organization_id"],
+        provider_external_id=_organization_id(service),
         title_it=_text(service, "name") or "",
         title_en=_text(extension, "name_en"),
         description_it=_text(service, "description"),
@@ -180,11 +408,32 @@ def offering_record(service: Json, sites: Mapping[str, list[str]]) -> OfferingRe
         languages=_languages(service),
         cost_options=tuple(_cost_option(o) for o in service.get("cost_options") or []),
         beneficiary_discount_percent=int(discount) if discount is not None else None,
-        booking_url=_text(service, "url"),
-        email=_text(service, "email"),
+        booking_url=_text(service, "url") or (None if email else _tel(_first_phone(service))),
+        email=email,
         location_external_ids=locations,
+        schedules=tuple(schedule_record(s) for s in _list(service, "schedules")),
+        min_age=_whole(service.get("minimum_age"), "minimum_age"),
+        max_age=_whole(service.get("maximum_age"), "maximum_age"),
+        eligibility_description=_text(service, "eligibility_description"),
         last_modified=_datetime(service.get("last_modified")),
     )
+
+
+def _organization_id(service: Json) -> str:
+    """The service's organization: its embedded `organization` (HSDA) or `organization_id`."""
+    declared = service.get("organization_id")
+    embedded = service.get("organization")
+    if not isinstance(embedded, dict) or not isinstance(embedded.get("id"), str):
+        found = _text(service, "organization_id")
+        if found is None:
+            raise KeyError("organization_id")
+        return found
+    if declared is not None and declared != embedded["id"]:
+        raise ValueError(
+            f"organization_id {declared!r} differs from the embedded organization "
+            f"{embedded['id']!r}"
+        )
+    return str(embedded["id"])
 
 
 def _categories(service: Json) -> tuple[str, ...]:
@@ -229,6 +478,199 @@ def _cents(amount: object) -> int:
     if not value.is_finite():
         raise ValueError(f"cost option amount {amount!r} is not a number")
     return int((value * 100).quantize(Decimal(1)))
+
+
+def _first_phone(item: Json) -> str | None:
+    """The first HSDS phone of an organization or service that has a number."""
+    numbers = [p.get("number") for p in _list(item, "phones") if isinstance(p, dict)]
+    found = [str(number).strip() for number in numbers if number]
+    return next((number for number in found if number), None)
+
+
+def _tel(number: str | None) -> str | None:
+    """A phone number as an RFC 3966 `tel:` URI; numbers without a country code are
+    Italian (+39, which keeps the leading 0 of Italian landlines)."""
+    digits = re.sub(r"\D", "", number or "")
+    if not digits:
+        return None
+    if number and number.strip().startswith("+"):
+        return f"tel:+{digits}"
+    if digits.startswith("00"):
+        return f"tel:+{digits[2:]}"
+    return f"tel:+39{digits}"
+
+
+def schedule_record(schedule: Json) -> ScheduleRecord:
+    """An HSDS schedule as a schedule (RFC 5545 section 3.6.1): `opens_at`/`closes_at` are
+    wall-clock times on `dtstart` (else `valid_from`) in Europe/Rome unless `timezone` says
+    otherwise, repeated by the RRULE its iCal fields spell; no times means all day."""
+    if not isinstance(schedule, dict):
+        raise TypeError("schedule is not an object")
+    zone = _schedule_zone(schedule.get("timezone"))
+    day = _date(schedule, "dtstart") or _date(schedule, "valid_from")
+    if day is None:
+        raise ValueError("a schedule has neither dtstart nor valid_from")
+    opens, closes = _time(schedule, "opens_at"), _time(schedule, "closes_at")
+    start = _at(day, opens or time(0), zone)
+    end = None
+    if closes is not None:
+        end = _at(day, closes, zone)
+        if end <= start:  # closes after midnight
+            end = _at(day + timedelta(days=1), closes, zone)
+    return ScheduleRecord(
+        start=start,
+        end=end,
+        rrule=_rrule(schedule, zone),
+        all_day=opens is None and closes is None,
+        timezone=zone.key,
+        description=_text(schedule, "description"),
+    )
+
+
+def _schedule_zone(value: object) -> ZoneInfo:
+    """The zone of a schedule's times: an IANA name, or (as HSDS 3.0 defines `timezone`) a
+    UTC offset in whole hours, as the matching Etc/GMT zone; Europe/Rome when absent."""
+    if value is None or value == "":
+        return ROME
+    if isinstance(value, str) and not _OFFSET.match(value.strip()):
+        try:
+            return ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown schedule timezone {value!r}") from None
+    hours = _number(value)
+    if hours is None or not hours.is_integer() or not -12 <= hours <= 14:
+        raise ValueError(f"schedule timezone {value!r} is not a whole UTC offset in hours")
+    # POSIX-style names count the other way: UTC+1 is Etc/GMT-1.
+    return ZoneInfo("UTC" if hours == 0 else f"Etc/GMT{-int(hours):+d}")
+
+
+def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    """`moment` on `day`: wall-clock time in `zone`, or converted there when it has an offset."""
+    if moment.tzinfo is not None:
+        return datetime.combine(day, moment).astimezone(zone)
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+def _rrule(schedule: Json, zone: tzinfo) -> str | None:
+    """The RFC 5545 RRULE (section 3.3.10) of an HSDS schedule; None when it does not
+    repeat. Without `freq`, `byday` means WEEKLY and `bymonthday` MONTHLY."""
+    byday = [part.upper() for part in _parts(schedule, "byday")]
+    bymonthday = _parts(schedule, "bymonthday")
+    freq = (_text(schedule, "freq") or "").upper()
+    freq = freq or ("MONTHLY" if bymonthday else "WEEKLY" if byday else "")
+    if not freq:
+        return None
+    if freq not in _FREQUENCIES:
+        raise ValueError(f"unknown schedule freq {freq!r}")
+    parts = [f"FREQ={freq}", *_repetition(schedule, zone)]
+    if byday:
+        parts.append("BYDAY=" + ",".join(_checked(byday, _BYDAY, "byday")))
+    if bymonthday:
+        parts.append("BYMONTHDAY=" + ",".join(_month_days(bymonthday)))
+    wkst = (_text(schedule, "wkst") or "").upper()
+    if wkst:
+        parts.append("WKST=" + _checked([wkst], _WEEKDAY, "wkst")[0])
+    return ";".join(parts)
+
+
+def _repetition(schedule: Json, zone: tzinfo) -> list[str]:
+    """INTERVAL, and COUNT or UNTIL: `until` (else `valid_to`) is the last day, so the
+    rule ends at its last second, given in UTC as RFC 5545 asks with a zoned DTSTART."""
+    parts = []
+    interval = _whole(schedule.get("interval"), "interval")
+    if interval is not None and interval != 1:
+        parts.append(f"INTERVAL={_at_least_one(interval, 'interval')}")
+    count = _whole(schedule.get("count"), "count")
+    until = _date(schedule, "until")
+    if count is not None and until is not None:
+        raise ValueError("a schedule has both count and until")
+    if count is not None:
+        return [*parts, f"COUNT={_at_least_one(count, 'count')}"]
+    last = until or _date(schedule, "valid_to")
+    if last is not None:
+        end = datetime.combine(last, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+        parts.append(f"UNTIL={end:%Y%m%dT%H%M%SZ}")
+    return parts
+
+
+def _parts(schedule: Json, key: str) -> list[str]:
+    """A comma-separated iCal list field: a string, a number, or a JSON array."""
+    value = schedule.get(key)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(i, str | int) and not isinstance(i, bool) for i in items):
+        raise TypeError(f"field '{key}' is not a list of values")
+    items = [part for item in items for part in str(item).split(",")]
+    return [text for text in (str(item).strip() for item in items) if text]
+
+
+def _checked(values: list[str], pattern: re.Pattern[str], key: str) -> list[str]:
+    bad = [value for value in values if not pattern.match(value)]
+    if bad:
+        raise ValueError(f"invalid schedule {key} {', '.join(bad)!r}")
+    return values
+
+
+def _month_days(values: list[str]) -> list[str]:
+    days = []
+    for value in values:
+        try:
+            day = int(value)
+        except ValueError:
+            day = 0
+        if not 1 <= abs(day) <= 31:
+            raise ValueError(f"invalid schedule bymonthday {value!r}")
+        days.append(str(day))
+    return days
+
+
+def _at_least_one(value: int, key: str) -> int:
+    if value < 1:
+        raise ValueError(f"schedule {key} {value} is not positive")
+    return value
+
+
+def _whole(value: object, key: str) -> int | None:
+    """A whole number (an age, a count) given as a JSON number or numeric text."""
+    try:
+        number = _number(value)
+    except ValueError:
+        raise ValueError(f"{key} {value!r} is not a number") from None
+    if number is None:
+        return None
+    if not number.is_integer():
+        raise ValueError(f"{key} {value!r} is not a whole number")
+    return int(number)
+
+
+def _date(item: Json, key: str) -> date | None:
+    text = _text(item, key)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{key} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _time(item: Json, key: str) -> time | None:
+    text = _text(item, key)
+    if text is None:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{key} {text!r} is not a time (HH:MM)") from None
+
+
+def _list(item: Json, key: str) -> list[Any]:
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"field '{key}' is not an array")
+    return value
 
 
 def _extension(item: Json) -> Json:

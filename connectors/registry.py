@@ -9,7 +9,7 @@ from connectors.config import ConfigError, SourceConfig
 from connectors.csv import CsvSheet
 from connectors.fetch import Fetcher
 from connectors.graphql import GraphQLConnector
-from connectors.hsds import HsdsBundle
+from connectors.hsds import HsdsApi, HsdsBundle
 from connectors.records import Item
 
 
@@ -37,6 +37,7 @@ ConnectorFactory = Callable[[SourceConfig, Fetcher, Mapping[str, object]], Conne
 
 CONNECTORS: dict[str, ConnectorFactory] = {
     HsdsBundle.kind: HsdsBundle,
+    HsdsApi.kind: HsdsApi,
     GraphQLConnector.kind: GraphQLConnector,
     CsvSheet.kind: CsvSheet,
 }

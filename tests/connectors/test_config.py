@@ -8,7 +8,7 @@ import pytest
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import Fetcher
 from connectors.hsds import HsdsBundle
-from connectors.registry import connector_for
+from connectors.registry import CONNECTORS, connector_for
 from tests.utils.feeds import Feed
 
 
@@ -206,4 +206,5 @@ async def test_unknown_connector_kind_is_a_config_error() -> None:
         with pytest.raises(ConfigError) as raised:
             connector_for(config, Fetcher(client), {})
 
-    assert str(raised.value) == "source 'isola' has unknown kind 'rpde' (known: hsds)"
+    known = ", ".join(sorted(CONNECTORS))
+    assert str(raised.value) == f"source 'isola' has unknown kind 'rpde' (known: {known})"

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 
-from connectors.fetch import FetchError
-from connectors.hsds import HsdsBundle, location_record, offering_record, provider_record
+from connectors.fetch import Fetcher, FetchError
+from connectors.hsds import (
+    HsdsBundle,
+    location_record,
+    offering_record,
+    provider_record,
+    schedule_record,
+)
 from connectors.records import (
+    Checkpoint,
     CostOptionRecord,
     LocationRecord,
     OfferingRecord,
     Problem,
     ProviderRecord,
     Record,
+    ScheduleRecord,
 )
 from models.enums import DeliveryMode, OfferingStatus
 from tests.utils.feeds import (
@@ -30,11 +40,15 @@ from tests.utils.feeds import (
 )
 
 NO_SITES: dict[str, list[str]] = {}
+ROME = ZoneInfo("Europe/Rome")
 
 
 async def read(feed: Feed) -> list[Record | Problem]:
+    """What the bundle connector yields, less its closing checkpoint."""
     async with feed.client() as client:
-        return [item async for item in HsdsBundle(source(), client).records()]
+        items = [item async for item in HsdsBundle(source(), Fetcher(client), {}).records()]
+    assert items[-1] == Checkpoint({"etag": None, "last_modified": None})
+    return [item for item in items[:-1] if isinstance(item, Record | Problem)]
 
 
 async def read_document(document: Json) -> list[Record | Problem]:
@@ -235,6 +249,250 @@ def test_delivery_mode_defaults_to_online_without_locations() -> None:
     assert record.location_external_ids == ()
 
 
+def test_ages_and_eligibility_are_kept() -> None:
+    item = service(
+        "svc-1",
+        minimum_age=6,
+        maximum_age="13",
+        eligibility_description="  Bambini delle scuole del quartiere ",
+    )
+
+    record = offering_record(item, NO_SITES)
+
+    assert (record.min_age, record.max_age) == (6, 13)
+    assert record.eligibility_description == "Bambini delle scuole del quartiere"
+
+
+def test_service_without_url_or_email_is_booked_by_its_first_phone_number() -> None:
+    phones = [{"id": "p0", "number": ""}, {"id": "p1", "number": "02 555 0101"}]
+
+    assert offering_record(service("svc-1", phones=phones), NO_SITES).booking_url == (
+        "tel:+39025550101"
+    )
+    assert offering_record(service("svc-1", url="https://a.example", phones=phones), NO_SITES) == (
+        offering_record(service("svc-1", url="https://a.example"), NO_SITES)
+    )
+    emailed = offering_record(service("svc-1", email="a@b.example", phones=phones), NO_SITES)
+    assert (emailed.booking_url, emailed.email) == (None, "a@b.example")
+
+
+@pytest.mark.parametrize(
+    ("number", "uri"),
+    [
+        ("+39 02 555-0101", "tel:+39025550101"),
+        ("(02) 555 0101", "tel:+39025550101"),
+        ("0044 20 7946 0000", "tel:+442079460000"),
+        ("333.1234567", "tel:+393331234567"),
+    ],
+)
+def test_phone_numbers_become_global_tel_uris(number: str, uri: str) -> None:
+    item = service("svc-1", phones=[{"number": number}])
+
+    assert offering_record(item, NO_SITES).booking_url == uri
+
+
+def test_weekly_schedule_becomes_an_rrule_with_wall_clock_times_in_rome() -> None:
+    record = schedule_record(
+        {
+            "id": "sch-1",
+            "dtstart": "2026-03-24",
+            "freq": "weekly",
+            "interval": 2,
+            "byday": "tu, th",
+            "opens_at": "09:00",
+            "closes_at": "12:30:00",
+            "until": "2026-06-30",
+            "wkst": "mo",
+            "description": "Martedì e giovedì",
+        }
+    )
+
+    assert record == ScheduleRecord(
+        start=datetime(2026, 3, 24, 9, 0, tzinfo=ROME),
+        end=datetime(2026, 3, 24, 12, 30, tzinfo=ROME),
+        rrule="FREQ=WEEKLY;INTERVAL=2;UNTIL=20260630T215959Z;BYDAY=TU,TH;WKST=MO",
+        description="Martedì e giovedì",
+    )
+    assert record.start.utcoffset() == timedelta(hours=1)  # CET before the DST change
+
+
+def test_monthly_schedule_from_valid_from_ends_on_valid_to() -> None:
+    record = schedule_record(
+        {
+            "valid_from": "2026-09-01",
+            "valid_to": "2026-12-31",
+            "freq": "MONTHLY",
+            "byday": ["1TH", "-1FR"],
+            "opens_at": "12:30",
+        }
+    )
+
+    assert record == ScheduleRecord(
+        start=datetime(2026, 9, 1, 12, 30, tzinfo=ROME),
+        rrule="FREQ=MONTHLY;UNTIL=20261231T225959Z;BYDAY=1TH,-1FR",
+    )
+
+
+def test_count_bounds_a_rule_and_dtstart_wins_over_valid_from() -> None:
+    record = schedule_record(
+        {
+            "dtstart": "2026-10-06",
+            "valid_from": "2026-09-01",
+            "valid_to": "2026-12-31",
+            "byday": "TU",
+            "count": 8,
+            "opens_at": "17:30",
+            "closes_at": "19:30",
+        }
+    )
+
+    assert record.start == datetime(2026, 10, 6, 17, 30, tzinfo=ROME)
+    assert record.rrule == "FREQ=WEEKLY;COUNT=8;BYDAY=TU"
+
+
+def test_bymonthday_alone_repeats_monthly() -> None:
+    record = schedule_record({"dtstart": "2026-10-01", "bymonthday": 15, "opens_at": "10:00"})
+
+    assert record.rrule == "FREQ=MONTHLY;BYMONTHDAY=15"
+
+
+def test_schedule_without_times_is_all_day_and_without_rule_happens_once() -> None:
+    assert schedule_record({"dtstart": "2026-12-08"}) == ScheduleRecord(
+        start=datetime(2026, 12, 8, tzinfo=ROME), all_day=True
+    )
+
+
+def test_closing_after_midnight_ends_the_next_day() -> None:
+    record = schedule_record({"dtstart": "2026-07-10", "opens_at": "21:00", "closes_at": "01:00"})
+
+    assert (record.start, record.end) == (
+        datetime(2026, 7, 10, 21, 0, tzinfo=ROME),
+        datetime(2026, 7, 11, 1, 0, tzinfo=ROME),
+    )
+
+
+@pytest.mark.parametrize(
+    ("timezone", "zone", "start"),
+    [
+        ("Europe/London", "Europe/London", datetime(2026, 10, 6, 8, 0, tzinfo=UTC)),  # BST
+        (2, "Etc/GMT-2", datetime(2026, 10, 6, 7, 0, tzinfo=UTC)),
+        ("-5", "Etc/GMT+5", datetime(2026, 10, 6, 14, 0, tzinfo=UTC)),
+        (0, "UTC", datetime(2026, 10, 6, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_schedule_timezone_is_a_zone_name_or_a_utc_offset_in_hours(
+    timezone: object, zone: str, start: datetime
+) -> None:
+    record = schedule_record({"dtstart": "2026-10-06", "opens_at": "09:00", "timezone": timezone})
+
+    assert (record.timezone, record.start) == (zone, start)
+
+
+def test_opening_time_with_an_offset_is_converted_to_the_schedule_zone() -> None:
+    record = schedule_record({"dtstart": "2026-10-06", "opens_at": "07:00Z"})
+
+    assert record.start == datetime(2026, 10, 6, 9, 0, tzinfo=ROME)
+    assert record.timezone == "Europe/Rome"
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ({"freq": "WEEKLY", "byday": "MO"}, "a schedule has neither dtstart nor valid_from"),
+        ({"dtstart": "2026-10-06", "freq": "HOURLY"}, "unknown schedule freq 'HOURLY'"),
+        ({"dtstart": "2026-10-06", "byday": "MO,LU"}, "invalid schedule byday 'LU'"),
+        ({"dtstart": "2026-10-06", "bymonthday": "0,32"}, "invalid schedule bymonthday '0'"),
+        ({"dtstart": "2026-10-06", "byday": "MO", "wkst": "XX"}, "invalid schedule wkst 'XX'"),
+        (
+            {"dtstart": "2026-10-06", "byday": "MO", "interval": 0},
+            "schedule interval 0 is not positive",
+        ),
+        (
+            {"dtstart": "2026-10-06", "byday": "MO", "count": 3, "until": "2026-12-01"},
+            "a schedule has both count and until",
+        ),
+        (
+            {"dtstart": "2026-10-06", "timezone": "Mars/Olympus"},
+            "unknown schedule timezone 'Mars/Olympus'",
+        ),
+        (
+            {"dtstart": "2026-10-06", "timezone": 5.5},
+            "schedule timezone 5.5 is not a whole UTC offset in hours",
+        ),
+        (
+            {"dtstart": "2026-10-06", "closes_at": "25:00"},
+            "closes_at '25:00' is not a time (HH:MM)",
+        ),
+        ({"dtstart": "2026-10-06", "byday": {"MO": True}}, "field 'byday' is not a list of values"),
+        ("lunedì", "schedule is not an object"),
+    ],
+)
+def test_unreadable_schedule_raises_naming_its_fault(schedule: Any, message: str) -> None:
+    with pytest.raises((TypeError, ValueError)) as raised:
+        schedule_record(schedule)
+
+    assert str(raised.value) == message
+
+
+def test_embedded_organization_names_the_provider() -> None:
+    item = {**service("svc-1", "org-1"), "organization": {"id": "org-1", "name": "Coop"}}
+    del item["organization_id"]
+
+    assert offering_record(item, NO_SITES).provider_external_id == "org-1"
+
+
+async def test_bundle_services_take_embedded_and_top_level_schedules() -> None:
+    document = bundle(
+        organizations=[organization("org-1")],
+        services=[
+            service("svc-1", schedules=[{"id": "s1", "dtstart": "2026-10-05", "byday": "MO"}]),
+            service("svc-2"),
+        ],
+    )
+    document["schedules"] = [
+        {"id": "s2", "service_id": "svc-1", "dtstart": "2026-10-07", "byday": "WE"},
+        {"id": "s3", "location_id": "loc-1", "dtstart": "2026-10-07"},
+        {"id": "s4", "service_id": "svc-2", "dtstart": "2026-10-08", "opens_at": "10:00"},
+    ]
+
+    items = await read_document(document)
+
+    assert [
+        [(s.start, s.rrule) for s in item.schedules]
+        for item in items
+        if isinstance(item, OfferingRecord)
+    ] == [
+        [
+            (datetime(2026, 10, 5, tzinfo=ROME), "FREQ=WEEKLY;BYDAY=MO"),
+            (datetime(2026, 10, 7, tzinfo=ROME), "FREQ=WEEKLY;BYDAY=WE"),
+        ],
+        [(datetime(2026, 10, 8, 10, 0, tzinfo=ROME), None)],
+    ]
+
+
+async def test_bundle_service_with_unreadable_schedules_becomes_a_problem() -> None:
+    document = bundle(
+        organizations=[organization("org-1")],
+        services=[service("svc-1"), service("svc-2", schedules="lunedì"), service("svc-3")],
+    )
+    document["schedules"] = [
+        {"id": "s1", "service_id": "svc-1", "dtstart": "7 ottobre"},
+        {"id": "s2", "service_id": "svc-2", "dtstart": "2026-10-07"},
+    ]
+
+    items = await read_document(document)
+
+    assert items[1:] == [
+        Problem(
+            "offering",
+            "svc-1",
+            "unreadable HSDS offering: dtstart '7 ottobre' is not a date (YYYY-MM-DD)",
+        ),
+        Problem("offering", "svc-2", "unreadable HSDS offering: field 'schedules' is not an array"),
+        offering_record(service("svc-3"), NO_SITES),
+    ]
+
+
 async def test_bundle_yields_providers_then_locations_then_offerings() -> None:
     document = bundle(
         organizations=[organization("org-1"), organization("org-2")],
@@ -395,11 +653,28 @@ async def test_malformed_bundle_raises_fetch_error(body: bytes, message: str) ->
 
 async def test_http_error_status_raises_fetch_error_naming_it() -> None:
     feed = Feed(bundle(organizations=[organization("org-1")]))
-    feed.status_code = 503
+    feed.status_code = 404
 
-    with pytest.raises(FetchError, match=r"^http://feeds\.test/bundle\.json answered HTTP 503$"):
+    with pytest.raises(FetchError, match=r"^http://feeds\.test/bundle\.json answered HTTP 404$"):
         await read(feed)
     assert feed.requests == 1
+
+
+async def test_http_server_error_is_retried_before_it_raises_fetch_error() -> None:
+    feed = Feed(bundle(organizations=[organization("org-1")]))
+    feed.status_code = 503
+    delays: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        delays.append(seconds)
+
+    async with feed.client() as client:
+        connector = HsdsBundle(source(), Fetcher(client, sleep=no_sleep), {})
+        with pytest.raises(FetchError, match=r"answered HTTP 503 \(after 4 attempts\)$"):
+            _ = [item async for item in connector.records()]
+
+    assert feed.requests == 4
+    assert delays == [0.5, 1.0, 2.0]
 
 
 async def test_bundle_is_read_from_a_local_file(tmp_path: Path) -> None:
@@ -407,9 +682,13 @@ async def test_bundle_is_read_from_a_local_file(tmp_path: Path) -> None:
     path.write_bytes(orjson.dumps(bundle(organizations=[organization("org-1", "Coop")])))
 
     async with Feed().client() as client:
-        items = [item async for item in HsdsBundle(source(str(path)), client).records()]
+        connector = HsdsBundle(source(str(path)), Fetcher(client), {})
+        items = [item async for item in connector.records()]
 
-    assert items == [ProviderRecord(external_id="org-1", name="Coop")]
+    assert items == [
+        ProviderRecord(external_id="org-1", name="Coop"),
+        Checkpoint({"etag": None, "last_modified": None}),
+    ]
 
 
 async def test_missing_local_file_raises_fetch_error(tmp_path: Path) -> None:
@@ -417,6 +696,8 @@ async def test_missing_local_file_raises_fetch_error(tmp_path: Path) -> None:
 
     async with Feed().client() as client:
         with pytest.raises(FetchError, match="No such file or directory") as raised:
-            _ = [item async for item in HsdsBundle(source(str(path)), client).records()]
+            _ = [
+                item async for item in HsdsBundle(source(str(path)), Fetcher(client), {}).records()
+            ]
 
     assert str(path) in str(raised.value)
