@@ -33,6 +33,7 @@ local path, `url` is a directory holding the same answers as files:
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
@@ -43,6 +44,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import ijson
 import orjson
 
 from connectors.config import ConfigError, SourceConfig
@@ -99,16 +101,16 @@ class HsdsBundle:
         an unchanged one raises NotModified before any record is read.
         """
         document = await self.fetcher.read(self.source, self.validators)
-        bundle = _parse(document.content)
+        bundle = _Bundle(document.content)
         sites = defaultdict[str, list[str]](list)
-        for link in _objects(bundle, "service_at_locations"):
+        for link in bundle.objects("service_at_locations"):
             if isinstance(link.get("service_id"), str) and isinstance(link.get("location_id"), str):
                 sites[link["service_id"]].append(link["location_id"])
-        for provider in _convert(_objects(bundle, "organizations"), "provider", provider_record):
+        for provider in _convert(bundle.objects("organizations"), "provider", provider_record):
             yield provider
-        for location in _convert(_objects(bundle, "locations"), "location", location_record):
+        for location in _convert(bundle.objects("locations"), "location", location_record):
             yield location
-        services = _with_schedules(_objects(bundle, "services"), _objects(bundle, "schedules"))
+        services = _with_schedules(bundle.objects("services"), bundle.objects("schedules"))
         for offering in _convert(services, "offering", lambda s: offering_record(s, sites)):
             yield offering
         yield Checkpoint(document.validators.state())
@@ -289,19 +291,41 @@ def _headers_option(source: SourceConfig) -> dict[str, str]:
     return dict(value)
 
 
-def _parse(document: bytes) -> Json:
-    try:
-        bundle = orjson.loads(document)
-    except orjson.JSONDecodeError as error:
-        raise FetchError(f"the HSDS bundle is not valid JSON: {error}") from None
-    if not isinstance(bundle, dict):
-        raise FetchError("the HSDS bundle is not a JSON object")
-    missing = [
-        key for key in ("organizations", "services") if not isinstance(bundle.get(key), list)
-    ]
-    if missing:
-        raise FetchError(f"the HSDS bundle lacks the array(s): {', '.join(missing)}")
-    return bundle
+class _Bundle:
+    """A bundle read as a stream: each array is parsed item by item (ijson), in as many
+    passes over the document as there are arrays, so that memory holds the document's
+    bytes and one item at a time, not the whole bundle as Python objects."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.arrays = self._check()
+
+    def _check(self) -> set[str]:
+        """The top-level arrays; FetchError unless the whole document is well-formed JSON
+        with `organizations` and `services` arrays (checked before any record is read)."""
+        arrays: set[str] = set()
+        try:
+            events = ijson.parse(io.BytesIO(self.content))
+            first = next(events, None)
+            if first is None or first[1] != "start_map":
+                raise FetchError("the HSDS bundle is not a JSON object")
+            for prefix, event, _ in events:
+                if event == "start_array" and prefix and "." not in prefix:
+                    arrays.add(prefix)
+        except ijson.JSONError as error:
+            raise FetchError(f"the HSDS bundle is not valid JSON: {error}") from None
+        missing = [key for key in ("organizations", "services") if key not in arrays]
+        if missing:
+            raise FetchError(f"the HSDS bundle lacks the array(s): {', '.join(missing)}")
+        return arrays
+
+    def objects(self, key: str) -> Iterator[Json]:
+        """The objects of the top-level array `key` (nothing when there is no such array)."""
+        if key not in self.arrays or "." in key:
+            return
+        for item in ijson.items(io.BytesIO(self.content), f"{key}.item", use_float=True):
+            if isinstance(item, dict):
+                yield item
 
 
 def _objects(bundle: Json, key: str) -> list[Json]:
@@ -309,7 +333,7 @@ def _objects(bundle: Json, key: str) -> list[Json]:
     return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
-def _with_schedules(services: list[Json], schedules: list[Json]) -> list[Json]:
+def _with_schedules(services: Iterable[Json], schedules: Iterable[Json]) -> Iterator[Json]:
     """Bundle services with the top-level schedules that name them by `service_id`
     (the tabular form) added to the schedules they embed."""
     linked = defaultdict[str, list[Json]](list)
@@ -324,7 +348,7 @@ def _with_schedules(services: list[Json], schedules: list[Json]) -> list[Json]:
             return service
         return {**service, "schedules": [*embedded, *added]}
 
-    return [merged(service) for service in services]
+    return (merged(service) for service in services)
 
 
 def _convert(
