@@ -37,7 +37,7 @@ from models import Offering, OfferingStatus, Provider, Schedule, Source, SyncRun
 from models.db import session_factory
 from models.enums import DeliveryMode
 from tests.utils.feeds import Json, category, cost, location, organization, service
-from tests.utils.server import FeedServer, Reply, Truncated, running
+from tests.utils.server import FeedServer, Reply, Truncated
 
 ROME = ZoneInfo("Europe/Rome")
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
@@ -52,23 +52,6 @@ class Sleeps:
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-@pytest.fixture(scope="module")
-async def shared_server() -> AsyncIterator[FeedServer]:
-    """One uvicorn for the module: stopping one after every test costs about 0.2 s."""
-    async for server in running(FeedServer()):
-        yield server
-
-
-@pytest.fixture
-def feed_server(shared_server: FeedServer) -> FeedServer:
-    """The real HTTP server on 127.0.0.1 (tests/conftest.py's fixture, shared by this
-    module), without the answers and requests of earlier tests."""
-    shared_server.steady.clear()
-    shared_server.queued.clear()
-    shared_server.seen.clear()
-    return shared_server
 
 
 @pytest.fixture

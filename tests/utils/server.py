@@ -92,6 +92,12 @@ class FeedServer:
         """Answers given once each, in order, before the steady one."""
         self.queued[path].extend(answers)
 
+    def reset(self) -> None:
+        """Forget every answer and request (between tests sharing the server)."""
+        self.steady.clear()
+        self.queued.clear()
+        self.seen.clear()
+
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
