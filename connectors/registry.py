@@ -10,6 +10,7 @@ from connectors.csv import CsvSheet
 from connectors.fetch import Fetcher
 from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsApi, HsdsBundle
+from connectors.jsonld import JsonLdMarkup
 from connectors.records import Item
 
 
@@ -40,6 +41,7 @@ CONNECTORS: dict[str, ConnectorFactory] = {
     HsdsApi.kind: HsdsApi,
     GraphQLConnector.kind: GraphQLConnector,
     CsvSheet.kind: CsvSheet,
+    JsonLdMarkup.kind: JsonLdMarkup,
 }
 
 
