@@ -11,6 +11,7 @@ from connectors.fetch import Fetcher
 from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsApi, HsdsBundle
 from connectors.jsonld import JsonLdMarkup
+from connectors.openactive import OpenActiveFeed
 from connectors.records import Item
 
 
@@ -42,6 +43,7 @@ CONNECTORS: dict[str, ConnectorFactory] = {
     GraphQLConnector.kind: GraphQLConnector,
     CsvSheet.kind: CsvSheet,
     JsonLdMarkup.kind: JsonLdMarkup,
+    OpenActiveFeed.kind: OpenActiveFeed,
 }
 
 
