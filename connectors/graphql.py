@@ -40,7 +40,6 @@ import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
 import orjson
@@ -57,6 +56,7 @@ from connectors.records import (
     ProviderRecord,
     Record,
 )
+from connectors.values import euro_cents
 from models.enums import DeliveryMode
 from models.taxonomy import CATEGORY_INFO
 
@@ -394,15 +394,10 @@ class _Mapper:
 
     def cents(self, amount: object) -> int:
         """Euros as integer cents; raises for anything that is not a finite number."""
-        number = None
-        if isinstance(amount, int | float | str) and not isinstance(amount, bool):
-            try:
-                number = Decimal(str(amount).strip())
-            except InvalidOperation:
-                number = None
-        if number is None or not number.is_finite():
+        cents = euro_cents(amount)
+        if cents is None:
             raise _Unreadable(f"price {amount!r} at {self.where('price')} is not a number")
-        return int((number * 100).quantize(Decimal(1)))
+        return cents
 
     def value(self, node: Mapping[str, object], name: str) -> object:
         path = self.options.fields.get(name)

@@ -38,7 +38,6 @@ import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -59,6 +58,7 @@ from connectors.records import (
     ProviderRecord,
     ScheduleRecord,
 )
+from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
 
 CATEGORY_TAXONOMY = "concilia-categories"
@@ -495,13 +495,10 @@ def _cost_option(option: Json) -> CostOptionRecord:
 
 
 def _cents(amount: object) -> int:
-    try:
-        value = Decimal(str(amount))
-    except InvalidOperation:
-        raise ValueError(f"cost option amount {amount!r} is not a number") from None
-    if not value.is_finite():
+    cents = euro_cents(amount)
+    if cents is None:
         raise ValueError(f"cost option amount {amount!r} is not a number")
-    return int((value * 100).quantize(Decimal(1)))
+    return cents
 
 
 def _first_phone(item: Json) -> str | None:

@@ -99,6 +99,7 @@ from connectors.records import (
     ProviderRecord,
     ScheduleRecord,
 )
+from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
 from models.taxonomy import CATEGORY_INFO
 from models.text import fold
@@ -1031,13 +1032,10 @@ def _degrees(value: str | None) -> float | None:
 
 def _cents(price: str) -> int:
     """A schema.org price (a number with a '.' decimal separator) in cents."""
-    try:
-        value = Decimal(price)
-    except InvalidOperation:
-        raise ValueError(f"price {price!r} is not a number") from None
-    if not value.is_finite():
+    cents = euro_cents(price)
+    if cents is None:
         raise ValueError(f"price {price!r} is not a number")
-    return int((value * 100).quantize(Decimal(1)))
+    return cents
 
 
 def _age(value: str | None) -> int | None:

@@ -46,7 +46,6 @@ import os.path
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,6 +66,7 @@ from connectors.records import (
     ProviderRecord,
     SlotRecord,
 )
+from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
 from models.taxonomy import CATEGORY_INFO
 
@@ -503,15 +503,10 @@ def _cost_option(offer: object) -> CostOptionRecord:
 
 
 def _cents(price: object) -> int:
-    if isinstance(price, bool) or not isinstance(price, int | float | str):
+    cents = euro_cents(price)
+    if cents is None:
         raise Unreadable(f"offer price {price!r} is not a number")
-    try:
-        value = Decimal(str(price))
-    except InvalidOperation:
-        raise Unreadable(f"offer price {price!r} is not a number") from None
-    if not value.is_finite():
-        raise Unreadable(f"offer price {price!r} is not a number")
-    return int((value * 100).quantize(Decimal(1)))
+    return cents
 
 
 def _languages(value: object) -> tuple[str, ...]:
