@@ -2,8 +2,9 @@
 
 PostgreSQL: a session-level advisory lock held on its own connection for the whole
 sync (released by the server even if the process dies). SQLite: a lease on the source
-row, taken by a conditional UPDATE (atomic in SQLite) and renewed as batches commit, so
-that a crashed process blocks the source only until its lease expires.
+row, taken by a conditional UPDATE (atomic in SQLite) and renewed as batches commit; a
+lease whose process on this host is gone is taken over at once, and one of a crashed
+process elsewhere blocks the source only until it expires.
 """
 
 from __future__ import annotations
@@ -89,16 +90,35 @@ async def _advisory(conn: AsyncConnection, function: str, source_id: int, name: 
         raise SyncInProgress(f"a sync of {name!r} is already running")
 
 
+def _dead(holder: str | None) -> bool:
+    """Whether a lease holder is a process of this host that no longer runs (killed
+    mid-sync): its lease need not be waited out."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 async def _take_lease(engine: AsyncEngine, source_id: int, owner: str, name: str) -> None:
     now = utc_now()
     async with engine.begin() as conn:
+        holder = await conn.scalar(
+            sa.select(col(Source.locked_by)).where(col(Source.id) == source_id)
+        )
+        free = sa.or_(col(Source.locked_until).is_(None), col(Source.locked_until) < now)
+        if _dead(holder):
+            free = sa.or_(free, col(Source.locked_by) == holder)
         taken = await conn.execute(
             sa.update(Source)
-            .where(
-                col(Source.id) == source_id,
-                sa.or_(col(Source.locked_until).is_(None), col(Source.locked_until) < now),
-            )
+            .where(col(Source.id) == source_id, free)
             .values(locked_by=owner, locked_until=now + LEASE)
         )
     if taken.rowcount != 1:
-        raise SyncInProgress(f"a sync of {name!r} is already running")
+        raise SyncInProgress(f"a sync of {name!r} is already running ({holder})")

@@ -120,6 +120,7 @@ async def sync_source(
     async with source_lock(engine, source_id, config.name) as lock:
         connector = connector_for(config, fetcher or Fetcher(client), state)
         async with sessions.begin() as session:
+            await _close_interrupted_runs(session, source_id)
             run = SyncRun(source_id=source_id)
             session.add(run)
         writer = _Writer(sessions, source_id, lock)
@@ -141,6 +142,20 @@ async def sync_source(
         else:
             await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
     return run
+
+
+async def _close_interrupted_runs(session: AsyncSession, source_id: int) -> None:
+    """Runs still RUNNING when we hold the source's lock belong to a process that ended
+    mid-sync (killed, crashed): record them as failed so operators see what happened."""
+    await session.execute(
+        sa.update(SyncRun)
+        .where(col(SyncRun.source_id) == source_id, col(SyncRun.status) == SyncStatus.RUNNING)
+        .values(
+            status=SyncStatus.FAILED,
+            finished_at=utc_now(),
+            error="interrupted: the process ended before the sync finished",
+        )
+    )
 
 
 async def _drain(
