@@ -46,7 +46,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -54,6 +54,7 @@ from typing import ClassVar, TypeVar
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError, Validators
+from connectors.options import category_codes, fixed_provider, names, option_table
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -63,9 +64,9 @@ from connectors.records import (
     Problem,
     ProviderRecord,
 )
+from connectors.values import address_id
 from models.enums import DeliveryMode
 from models.taxonomy import CATEGORY_INFO
-from models.text import fold
 
 FIELDS = frozenset(
     [
@@ -95,20 +96,6 @@ FIELDS = frozenset(
 )
 REQUIRED_FIELDS = ("external_id", "title_it")
 MAPPED_VALUES = frozenset({"category", "delivery_mode", "languages"})
-PROVIDER_KEYS = frozenset(
-    [
-        "id",
-        "name",
-        "vat_number",
-        "alliance_member",
-        "legal_form",
-        "ateco_code",
-        "description",
-        "website",
-        "email",
-        "phone",
-    ]
-)
 SNIFFED_DELIMITERS = ";,\t"
 
 _FREE = frozenset({"0", "gratis", "gratuito", "gratuita", "free"})
@@ -167,8 +154,8 @@ class SheetMapping:
             mapping = cls(
                 columns=_columns(options.get("columns")),
                 values=_values(options.get("values")),
-                provider=_fixed_provider(options.get("provider")),
-                categories=_codes(options.get("category", ()), "option 'category'"),
+                provider=fixed_provider(options.get("provider")),
+                categories=category_codes(options.get("category", ()), "option 'category'"),
                 delivery_mode=_optional_mode(options.get("delivery_mode")),
                 delimiter=_delimiter(options.get("delimiter")),
                 encoding=_encoding(options.get("encoding", "auto")),
@@ -290,13 +277,13 @@ def locate(header: list[str], columns: Mapping[str, str]) -> dict[str, int]:
         {n for n, k in zip(header, keys, strict=True) if k in wanted and keys.count(k) > 1}
     )
     if repeated:
-        raise FetchError(f"the header repeats the column(s) {_names(repeated)}")
+        raise FetchError(f"the header repeats the column(s) {names(repeated)}")
     positions = {key: position for position, key in reversed(list(enumerate(keys)))}
     missing = [name for name in columns.values() if _key(name) not in positions]
     if missing:
         raise FetchError(
-            f"the header lacks the mapped column(s) {_names(missing)} (renamed?); "
-            f"it has {_names(header)}"
+            f"the header lacks the mapped column(s) {names(missing)} (renamed?); "
+            f"it has {names(header)}"
         )
     return {name: positions[_key(header_name)] for name, header_name in columns.items()}
 
@@ -490,11 +477,6 @@ def row_location(row: Row, provider_id: str) -> LocationRecord | None:
     )
 
 
-def address_id(address: str, cap: str | None) -> str:
-    """A stable location id from an address: `Via Borsieri, 12` -> `via-borsieri-12-20159`."""
-    return "-".join(fold(f"{address} {cap or ''}").split())
-
-
 def row_categories(row: Row, mapping: SheetMapping) -> tuple[str, ...]:
     """The taxonomy codes of a row's category cell, else the default categories."""
     cell = row.text("category")
@@ -613,22 +595,12 @@ def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _names(names: Iterable[str]) -> str:
-    return ", ".join(repr(name) for name in names)
-
-
 # Checking options ------------------------------------------------------------------------
-
-
-def _table(value: object, what: str) -> dict[str, object]:
-    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
-        raise ConfigError(f"{what} must be a table")
-    return value
 
 
 def _columns(value: object) -> dict[str, str]:
     columns: dict[str, str] = {}
-    for header, name in _table(value, "'columns'").items():
+    for header, name in option_table(value, "'columns'").items():
         if name not in FIELDS:
             raise ConfigError(f"column {header!r} maps to unknown field {name!r}")
         if name in columns:
@@ -639,25 +611,15 @@ def _columns(value: object) -> dict[str, str]:
 
 def _values(value: object) -> dict[str, dict[str, tuple[str, ...]]]:
     maps: dict[str, dict[str, tuple[str, ...]]] = {}
-    for name, table in _table(value or {}, "'values'").items():
+    for name, table in option_table(value or {}, "'values'").items():
         if name not in MAPPED_VALUES:
             raise ConfigError(f"values.{name}: only {', '.join(sorted(MAPPED_VALUES))} take values")
         check = _VALUE_CHECKS[name]
         maps[name] = {
             _key(cell): check(target, f"values.{name}.{cell}")
-            for cell, target in _table(table, f"values.{name}").items()
+            for cell, target in option_table(table, f"values.{name}").items()
         }
     return maps
-
-
-def _codes(value: object, what: str) -> tuple[str, ...]:
-    codes = [value] if isinstance(value, str) else value
-    if not isinstance(codes, list | tuple) or not all(isinstance(c, str) for c in codes):
-        raise ConfigError(f"{what} must be a category code or a list of them")
-    unknown = [code for code in codes if code not in CATEGORY_INFO]
-    if unknown:
-        raise ConfigError(f"{what} names unknown categor(ies) {_names(unknown)}")
-    return tuple(codes)
 
 
 def _mode(value: object, what: str) -> tuple[str, ...]:
@@ -673,7 +635,7 @@ def _language(value: object, what: str) -> tuple[str, ...]:
     return (value,)
 
 
-_VALUE_CHECKS = {"category": _codes, "delivery_mode": _mode, "languages": _language}
+_VALUE_CHECKS = {"category": category_codes, "delivery_mode": _mode, "languages": _language}
 
 
 def _optional_mode(value: object) -> DeliveryMode | None:
@@ -700,38 +662,3 @@ def _encoding(value: object) -> str:
     except LookupError:
         raise ConfigError(f"unknown encoding {value!r}") from None
     return value
-
-
-def _fixed_provider(value: object) -> ProviderRecord | None:
-    if value is None:
-        return None
-    table = _table(value, "'provider'")
-    unknown = sorted(set(table) - PROVIDER_KEYS)
-    if unknown:
-        raise ConfigError(f"'provider' has unknown key(s) {_names(unknown)}")
-    member = table.get("alliance_member", False)
-    if not isinstance(member, bool):
-        raise ConfigError("'provider.alliance_member' must be true or false")
-    text = {key: _provider_text(table, key) for key in PROVIDER_KEYS - {"alliance_member"}}
-    external_id, name = text["id"], text["name"]
-    if external_id is None or name is None:
-        raise ConfigError("'provider' needs an id and a name")
-    return ProviderRecord(
-        external_id=external_id,
-        name=name,
-        legal_form=text["legal_form"],
-        vat_number=text["vat_number"],
-        alliance_member=member,
-        ateco_code=text["ateco_code"],
-        description=text["description"],
-        website=text["website"],
-        email=text["email"],
-        phone=text["phone"],
-    )
-
-
-def _provider_text(table: Mapping[str, object], key: str) -> str | None:
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"'provider.{key}' must be a string")
-    return value.strip() or None if value is not None else None

@@ -10,6 +10,7 @@ from connectors.csv import CsvSheet
 from connectors.fetch import Fetcher
 from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsApi, HsdsBundle
+from connectors.ical import ICalendarFeed
 from connectors.jsonld import JsonLdMarkup
 from connectors.openactive import OpenActiveFeed
 from connectors.records import Item
@@ -43,6 +44,7 @@ CONNECTORS: dict[str, ConnectorFactory] = {
     GraphQLConnector.kind: GraphQLConnector,
     CsvSheet.kind: CsvSheet,
     JsonLdMarkup.kind: JsonLdMarkup,
+    ICalendarFeed.kind: ICalendarFeed,
     OpenActiveFeed.kind: OpenActiveFeed,
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from models.text import fold
+
 
 def euro_cents(amount: object) -> int | None:
     """A euro amount (a number, or text with a '.' decimal separator) in whole cents,
@@ -18,3 +20,8 @@ def euro_cents(amount: object) -> int | None:
     if not value.is_finite():
         return None
     return int((value * 100).quantize(Decimal(1)))
+
+
+def address_id(address: str, cap: str | None) -> str:
+    """A stable location id from an address: `Via Borsieri, 12` -> `via-borsieri-12-20159`."""
+    return "-".join(fold(f"{address} {cap or ''}").split())
