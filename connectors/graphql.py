@@ -22,7 +22,8 @@ Options of the source's `[[source]]` table:
 - `[source.values.categories]`: source term = hub category code (or a list of codes), matched
   case-insensitively; a term that is itself a hub code is kept, other terms are left out.
 - `category`: the hub category code of a node none of whose terms maps.
-- `provider`: a fixed provider (ProviderRecord fields; `external_id` and `name` required)
+- `provider`: a fixed provider `{id, name, vat_number, alliance_member, legal_form,
+  ateco_code, description, website, email, phone}` (`id` and `name` required)
   that offers every node, for an API that lists one organisation's services.
 
 Local-file mode (the demo, offline runs): when `url` is a local path, the file holds the
@@ -36,7 +37,6 @@ complete. A node that cannot be read becomes a Problem and the read goes on.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +47,7 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError
+from connectors.options import fixed_provider
 from connectors.records import (
     CostOptionRecord,
     Item,
@@ -120,7 +121,7 @@ class Options:
         options = source.options
         try:
             query = _query(options.get("query"), required=source.is_remote)
-            provider = _provider(options.get("provider"))
+            provider = fixed_provider(options.get("provider"))
             return cls(
                 connection=_path(options.get("connection"), "connection"),
                 query=query,
@@ -520,22 +521,3 @@ def _category_map(values: object) -> dict[str, tuple[str, ...]]:
         listed = codes if isinstance(codes, list) else [codes]
         mapped[str(term).strip().casefold()] = tuple(_code(code) for code in listed)
     return mapped
-
-
-def _provider(value: object) -> ProviderRecord | None:
-    """The fixed `provider` table as a ProviderRecord."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ConfigError("option 'provider' must be a table")
-    known = {f.name for f in dataclasses.fields(ProviderRecord)}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise ConfigError(f"unknown key(s) in 'provider': {', '.join(unknown)}")
-    for key, item in value.items():
-        expected: type = bool if key == "alliance_member" else str
-        if not isinstance(item, expected):
-            raise ConfigError(f"provider.{key} must be a {expected.__name__}")
-    if not value.get("external_id") or not value.get("name"):
-        raise ConfigError("option 'provider' needs 'external_id' and 'name'")
-    return ProviderRecord(**value)

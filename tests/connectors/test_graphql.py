@@ -704,7 +704,7 @@ async def test_languages_may_be_a_comma_separated_string(tmp_path: Path, fetcher
 
 async def test_fixed_provider_offers_every_node(tmp_path: Path, fetcher: Fetcher) -> None:
     fields = {k: v for k, v in FIELDS.items() if not k.startswith("provider_")}
-    fixed = {"external_id": "acquamarina", "name": "Acquamarina", "alliance_member": True}
+    fixed = {"id": "acquamarina", "name": "Acquamarina", "alliance_member": True}
 
     items = await read_recorded(
         tmp_path,
@@ -885,14 +885,14 @@ async def test_missing_recording_fails_the_read(tmp_path: Path, fetcher: Fetcher
             "[fields] must map provider_external_id and provider_name (or set 'provider')",
         ),
         (
-            {"provider": {"external_id": "o", "name": "O"}},
+            {"provider": {"id": "o", "name": "O"}},
             "a fixed 'provider' excludes the field(s) provider_external_id, provider_name",
         ),
-        ({"provider": {"external_id": "o"}}, "option 'provider' needs 'external_id' and 'name'"),
-        ({"provider": {"id": "o"}}, "unknown key(s) in 'provider': id"),
+        ({"provider": {"id": "o"}}, "'provider' needs an id and a name"),
+        ({"provider": {"external_id": "o", "name": "O"}}, "'provider' has unknown key"),
         (
-            {"provider": {"external_id": "o", "name": "O", "alliance_member": "yes"}},
-            "provider.alliance_member must be a bool",
+            {"provider": {"id": "o", "name": "O", "alliance_member": "yes"}},
+            "'provider.alliance_member' must be true or false",
         ),
         ({"values": {"categories": {"yoga": "yoga"}}}, "'yoga' is not a hub category code"),
         ({"values": {"categories": ["yoga"]}}, "[values.categories] must be a table"),
