@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,20 @@ class Document:
     content: bytes
     content_type: str | None = None
     validators: Validators = Validators()
+
+    def text(self) -> str:
+        """The content decoded with the charset its media type declares, else as UTF-8
+        (a BOM is dropped); FetchError when it cannot be."""
+        charset = None
+        if self.content_type:
+            header = Message()
+            header["content-type"] = self.content_type
+            charset = header.get_content_charset()
+        codec = charset if charset and charset not in {"utf-8", "utf8"} else "utf-8-sig"
+        try:
+            return self.content.decode(codec)
+        except (LookupError, UnicodeDecodeError) as error:
+            raise FetchError(f"{self.url} cannot be decoded: {error}") from None
 
 
 def http_client() -> httpx.AsyncClient:

@@ -53,7 +53,6 @@ import re
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from email.message import Message
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,7 +61,13 @@ from icalendar.error import IncompleteComponent, InvalidCalendar
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
-from connectors.options import category_codes, fixed_provider, names, option_table
+from connectors.options import (
+    category_codes,
+    fixed_provider,
+    names,
+    option_table,
+    optional_text,
+)
 from connectors.records import (
     Checkpoint,
     Item,
@@ -178,7 +183,7 @@ def _fixed_location(value: object, provider_id: str) -> LocationRecord | None:
         return None
     fields = _strict_table(value, "location", LOCATION_KEYS)
     keys = LOCATION_KEYS - {"latitude", "longitude"}
-    text = {key: _text(fields, "location", key) for key in keys}
+    text = {key: optional_text(fields, "location", key) for key in keys}
     if text["id"] is None:
         raise ConfigError("'location' needs an id")
     coordinates = {key: fields.get(key) for key in ("latitude", "longitude")}
@@ -204,7 +209,7 @@ def _fixed_offering(value: object, provider_id: str) -> OfferingRecord | None:
     if value is None:
         return None
     fields = _strict_table(value, "offering", OFFERING_KEYS)
-    text = {key: _text(fields, "offering", key) for key in OFFERING_KEYS - {"category"}}
+    text = {key: optional_text(fields, "offering", key) for key in OFFERING_KEYS - {"category"}}
     external_id, title = text["id"], text["title_it"]
     if external_id is None or title is None:
         raise ConfigError("'offering' needs an id and a title_it")
@@ -228,13 +233,6 @@ def _strict_table(value: object, what: str, keys: frozenset[str]) -> dict[str, o
     return fields
 
 
-def _text(fields: Mapping[str, object], what: str, key: str) -> str | None:
-    value = fields.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"'{what}.{key}' must be a string")
-    return value.strip() or None if value is not None else None
-
-
 def _float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
@@ -244,7 +242,7 @@ def _float(value: object) -> float | None:
 
 def parse_calendar(document: Document) -> Calendar:
     """The VCALENDAR of a document; FetchError when it is not a whole iCalendar file."""
-    text = _decode(document)
+    text = document.text()
     if not text.strip():
         raise FetchError(f"{document.url} is empty")
     last = text.rstrip().rsplit("\n", 1)[-1].strip()
@@ -260,19 +258,6 @@ def parse_calendar(document: Document) -> Calendar:
     if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
         raise FetchError(f"{document.url} is not an iCalendar file (no VCALENDAR)")
     return calendar
-
-
-def _decode(document: Document) -> str:
-    charset = None
-    if document.content_type:
-        header = Message()
-        header["content-type"] = document.content_type
-        charset = header.get_content_charset()
-    codec = charset if charset and charset not in {"utf-8", "utf8"} else "utf-8-sig"
-    try:
-        return document.content.decode(codec)
-    except (LookupError, UnicodeDecodeError) as error:
-        raise FetchError(f"{document.url} cannot be decoded: {error}") from None
 
 
 def read_calendar(calendar: Calendar, options: _Options) -> Iterator[Item]:

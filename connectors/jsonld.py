@@ -250,23 +250,10 @@ def _codes(source: SourceConfig, value: object) -> tuple[str, ...]:
 def read_blocks(document: Document) -> tuple[list[tuple[int, object]], list[Problem]]:
     """The JSON-LD blocks of a document (numbered from 1) and a Problem for each block that
     cannot be read; FetchError when the document holds no readable JSON-LD."""
-    text = _decode(document)
+    text = document.text()
     if _is_html(document.content_type, text):
         return _page_blocks(text, document.url)
     return [(1, _json_document(text, document.url))], []
-
-
-def _decode(document: Document) -> str:
-    charset = None
-    if document.content_type:
-        header = Message()
-        header["content-type"] = document.content_type
-        charset = header.get_content_charset()
-    codec = charset if charset and charset not in {"utf-8", "utf8"} else "utf-8-sig"
-    try:
-        return document.content.decode(codec)
-    except (LookupError, UnicodeDecodeError) as error:
-        raise FetchError(f"{document.url} cannot be decoded: {error}") from None
 
 
 def _is_html(content_type: str | None, text: str) -> bool:

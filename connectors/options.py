@@ -62,7 +62,8 @@ def fixed_provider(value: object) -> ProviderRecord | None:
     member = fields.get("alliance_member", False)
     if not isinstance(member, bool):
         raise ConfigError("'provider.alliance_member' must be true or false")
-    text = {key: _text(fields, key) for key in PROVIDER_KEYS - {"alliance_member"}}
+    keys = PROVIDER_KEYS - {"alliance_member"}
+    text = {key: optional_text(fields, "provider", key) for key in keys}
     external_id, name = text["id"], text["name"]
     if external_id is None or name is None:
         raise ConfigError("'provider' needs an id and a name")
@@ -80,8 +81,9 @@ def fixed_provider(value: object) -> ProviderRecord | None:
     )
 
 
-def _text(fields: Mapping[str, object], key: str) -> str | None:
+def optional_text(fields: Mapping[str, object], table: str, key: str) -> str | None:
+    """A string value of an option table, stripped; None when absent or blank."""
     value = fields.get(key)
     if value is not None and not isinstance(value, str):
-        raise ConfigError(f"'provider.{key}' must be a string")
+        raise ConfigError(f"'{table}.{key}' must be a string")
     return value.strip() or None if value is not None else None

@@ -8,7 +8,6 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from models import (
     SyncStatus,
 )
 from models.db import session_factory
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Reply, Truncated
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "csv"
@@ -163,27 +163,6 @@ def offerings_of(items: list[Item]) -> list[OfferingRecord]:
 
 def problems_of(items: list[Item]) -> list[Problem]:
     return [item for item in items if isinstance(item, Problem)]
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
 
 
 @pytest.fixture

@@ -12,28 +12,14 @@ import pytest
 
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher, FetchError, NotModified, Validators
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Hang, Reply, Truncated
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(0.2)) as http:
         yield http
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

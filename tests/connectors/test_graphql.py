@@ -4,11 +4,9 @@ and against recorded pages in local files, then through the sync engine."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 import sqlalchemy as sa
@@ -33,6 +31,7 @@ from models import Location, Offering, OfferingStatus, Provider, SyncRun, SyncSt
 from models.db import session_factory
 from models.district import DISTRICT_BOUNDS
 from models.enums import Area, DeliveryMode
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Reply, Truncated
 
 Json = dict[str, Any]
@@ -212,32 +211,6 @@ def options(**changes: Any) -> Json:
 
 def config(url: str, **changes: Any) -> SourceConfig:
     return SourceConfig(name="rete-sport", kind="graphql", url=url, options=options(**changes))
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
-
-
-@pytest.fixture
-def fetcher(client: httpx.AsyncClient, sleeps: Sleeps) -> Fetcher:
-    return Fetcher(client, sleep=sleeps)
 
 
 async def collect(connector: GraphQLConnector, into: list[Item] | None = None) -> list[Item]:

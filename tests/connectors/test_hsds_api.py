@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,37 +37,12 @@ from models import Offering, OfferingStatus, Provider, Schedule, Source, SyncRun
 from models.db import session_factory
 from models.enums import DeliveryMode
 from tests.utils.feeds import Json, category, cost, location, organization, service
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Reply, Truncated
 
 ROME = ZoneInfo("Europe/Rome")
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 SERVICES = "/api/services"
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-def fetcher(client: httpx.AsyncClient, sleeps: Sleeps) -> Fetcher:
-    return Fetcher(client, sleep=sleeps)
 
 
 def api(server: FeedServer, **options: Any) -> SourceConfig:

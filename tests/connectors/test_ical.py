@@ -4,7 +4,6 @@ and syncs end to end through the engine that never lose what was already synced.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -35,6 +34,7 @@ from connectors.sync import sync_source
 from models import Offering, OfferingStatus, Schedule, SyncProblem, SyncRun, SyncStatus
 from models.db import session_factory
 from models.enums import DeliveryMode
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Hang, Reply, Truncated
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -135,32 +135,6 @@ COURSE = OfferingRecord(
 def config(url: str, **options: Any) -> SourceConfig:
     values = {"provider": PROVIDER_TABLE, "categories": CATEGORIES, **options}
     return SourceConfig("isola-viva", "ical", url, options=values)
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture(scope="module")
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
-
-
-@pytest.fixture
-def fetcher(client: httpx.AsyncClient, sleeps: Sleeps) -> Fetcher:
-    return Fetcher(client, sleep=sleeps)
 
 
 async def read(fetcher: Fetcher, source: SourceConfig) -> list[Item]:

@@ -5,7 +5,6 @@ end through the engine."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +46,7 @@ from models import (
 )
 from models.db import session_factory
 from models.enums import DeliveryMode
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Reply, Truncated
 
 Json = dict[str, Any]
@@ -150,33 +150,6 @@ def config(url: str, **options: Any) -> SourceConfig:
 def derived(prefix: str, *parts: str) -> str:
     """An external id as the connector's docstring defines it for nodes without @id."""
     return f"{prefix}:{hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:16]}"
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture(scope="module")
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    """One client for the module: building one (its TLS context) is the slow part."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
-
-
-@pytest.fixture
-def fetcher(client: httpx.AsyncClient, sleeps: Sleeps) -> Fetcher:
-    return Fetcher(client, sleep=sleeps)
 
 
 async def read(fetcher: Fetcher, source: SourceConfig) -> list[Item]:

@@ -39,6 +39,7 @@ from models import Offering, OfferingStatus, Provider, Slot, SlotStatus, Source,
 from models.db import session_factory
 from models.district import in_district
 from models.enums import DeliveryMode
+from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Hang, Reply, Truncated
 
 Json = dict[str, Any]
@@ -193,33 +194,6 @@ def demo_source() -> SourceConfig:
         url=str(DEMO / "session-series-1.json"),
         options=tomllib.loads(DEMO_OPTIONS),
     )
-
-
-class Sleeps:
-    """Records the delays the fetcher asks for instead of waiting them out."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture(scope="session")
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    # One client for the module: building its TLS context costs more than most tests here.
-    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
-        yield http
-
-
-@pytest.fixture
-def fetcher(client: httpx.AsyncClient, sleeps: Sleeps) -> Fetcher:
-    return Fetcher(client, sleep=sleeps)
 
 
 async def read(
