@@ -9,8 +9,10 @@
 Both map objects through the same functions. Concilia extensions live in a `concilia` object
 on organizations (`alliance_member`, `ateco_code`) and services (`name_en`, `description_en`,
 `delivery_mode`, `beneficiary_discount_percent`); categories are service attributes whose
-taxonomy term belongs to the `concilia-categories` taxonomy (other taxonomies are ignored).
-A service's `minimum_age`, `maximum_age` and `eligibility_description` are kept; its
+taxonomy term belongs to the `concilia-categories` taxonomy.
+A service's `minimum_age`, `maximum_age` and `eligibility_description` are kept, and
+attributes of the `concilia-beneficiaries` and `concilia-eligibility` taxonomies become its
+eligibility rule (see `_eligibility`); its
 `schedules` become RFC 5545 schedules (see `schedule_record`); its first phone number is
 offered as a `tel:` booking link (RFC 3966) when it has neither a `url` nor an `email`.
 
@@ -62,6 +64,9 @@ from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
 
 CATEGORY_TAXONOMY = "concilia-categories"
+# Service attributes of these taxonomies say who may use a service (see `_eligibility`).
+BENEFICIARY_TAXONOMY = "concilia-beneficiaries"
+RULE_TAXONOMY = "concilia-eligibility"
 DEFAULT_PER_PAGE = 100
 ROME = ZoneInfo("Europe/Rome")
 
@@ -439,6 +444,7 @@ def offering_record(service: Json, sites: Mapping[str, Sequence[str]]) -> Offeri
         min_age=_whole(service.get("minimum_age"), "minimum_age"),
         max_age=_whole(service.get("maximum_age"), "maximum_age"),
         eligibility_description=_text(service, "eligibility_description"),
+        eligibility=_eligibility(service),
         last_modified=_datetime(service.get("last_modified")),
     )
 
@@ -471,6 +477,34 @@ def _categories(service: Json) -> tuple[str, ...]:
         ):
             codes.append(str(term["code"]))
     return tuple(dict.fromkeys(codes))
+
+
+def _eligibility(service: Json) -> str | None:
+    """The service's rule from its attributes: terms of the `concilia-beneficiaries`
+    taxonomy (FREELANCER, SME_EMPLOYEE, ALLIANCE_EMPLOYEE, RESIDENT) mean "one of these
+    categories"; an attribute of the `concilia-eligibility` taxonomy holds a whole rule
+    (models.eligibility JSON) in its `value`. Several parts must all hold. The sync engine
+    validates the rule and quarantines the service when it is not one."""
+    categories: list[str] = []
+    parts: list[object] = []
+    for attribute in service.get("attributes") or []:
+        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
+        if not isinstance(term, dict):
+            continue
+        if term.get("taxonomy") == BENEFICIARY_TAXONOMY and term.get("code"):
+            categories.append(str(term["code"]))
+        elif term.get("taxonomy") == RULE_TAXONOMY:
+            value = attribute.get("value")
+            try:
+                parts.append(orjson.loads(value) if isinstance(value, str) else value)
+            except orjson.JSONDecodeError:
+                parts.append(value)  # invalid: the engine quarantines it with the reason
+    if categories:
+        parts.insert(0, {"category": list(dict.fromkeys(categories))})
+    if not parts:
+        return None
+    rule = parts[0] if len(parts) == 1 else {"all": parts}
+    return orjson.dumps(rule).decode()
 
 
 def _languages(service: Json) -> tuple[str, ...]:

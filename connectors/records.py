@@ -95,6 +95,9 @@ class OfferingRecord:
     min_age: int | None = None
     max_age: int | None = None
     eligibility_description: str | None = None
+    # Who may use it, as an eligibility rule (the JSON of models.eligibility), when the
+    # source says so in a structured way; min_age/max_age add to it (connectors.audience).
+    eligibility: str | None = None
     last_modified: datetime | None = field(default=None, compare=False)
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from connectors.audience import source_rule
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher, FetchError, NotModified
 from connectors.locks import SourceLock, source_lock
@@ -41,6 +42,7 @@ from connectors.validation import InvalidRecord, check, offering_area
 from models import (
     Category,
     CostOption,
+    EligibilityRule,
     Location,
     Offering,
     OfferingCategory,
@@ -48,6 +50,7 @@ from models import (
     OfferingLocation,
     OfferingStatus,
     Provider,
+    RuleScope,
     Schedule,
     Slot,
     SlotStatus,
@@ -56,7 +59,9 @@ from models import (
     SyncRun,
     SyncStatus,
 )
+from models.availability import extend_occurrences, refresh_occurrences
 from models.district import in_district
+from models.rule import refresh_rule_sets, rule_hash
 from models.taxonomy import CATEGORY_INFO
 from models.text import fold, search_document
 from models.types import row_id, utc_now
@@ -129,8 +134,12 @@ async def sync_source(
             if connector.complete_snapshot:
                 await writer.withdraw_missing()
             await writer.refresh_dependents()
+            async with sessions.begin() as session:
+                await extend_occurrences(session, source_id=source_id)
         except NotModified:
             run.not_modified = True
+            async with sessions.begin() as session:
+                await extend_occurrences(session, source_id=source_id)
             await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
         except FetchError as error:
             log.warning("sync of %s failed: %s", config.name, error)
@@ -449,8 +458,10 @@ class _Writer:
             await _delete_children(session, [i for _, _, i in changed])
         self.written_offerings.update(ids.values())
         await context.insert_children(
-            session, [r for r, _ in new] + [r for r, _, _ in changed], ids
+            session, self.source_id, [r for r, _ in new] + [r for r, _, _ in changed], ids
         )
+        await refresh_occurrences(session, list(ids.values()))
+        await refresh_rule_sets(session, list(ids.values()))
 
     async def _slots(self, session: AsyncSession, records: list[SlotRecord]) -> None:
         if not records:
@@ -666,12 +677,29 @@ class _OfferingContext:
         }
 
     async def insert_children(
-        self, session: AsyncSession, records: list[OfferingRecord], ids: dict[str, int]
+        self,
+        session: AsyncSession,
+        source_id: int,
+        records: list[OfferingRecord],
+        ids: dict[str, int],
     ) -> None:
-        """Links to locations, categories and languages, and the cost options."""
-        links, categories, languages, costs, schedules = [], [], [], [], []
+        """Links to locations, categories and languages, the cost options, schedules and
+        the eligibility rule the source gives."""
+        links, categories, languages, costs, schedules, rules = [], [], [], [], [], []
         for record in records:
             offering_id = ids[record.external_id]
+            body = source_rule(record)
+            if body is not None:
+                rules.append(
+                    {
+                        "scope": RuleScope.OFFERING,
+                        "offering_id": offering_id,
+                        "source_id": source_id,
+                        "body": body,
+                        "body_hash": rule_hash(body),
+                        "updated_at": utc_now(),
+                    }
+                )
             links += [
                 {"offering_id": offering_id, "location_id": self.locations[e][0]}
                 for e in record.location_external_ids
@@ -706,6 +734,7 @@ class _OfferingContext:
             (OfferingLanguage, languages),
             (CostOption, costs),
             (Schedule, schedules),
+            (EligibilityRule, rules),
         ):
             if rows:
                 await session.execute(sa.insert(model), rows)
@@ -723,6 +752,13 @@ async def _providers_in_district(session: AsyncSession, provider_ids: Iterable[i
 async def _delete_children(session: AsyncSession, offering_ids: list[int]) -> None:
     for model in (OfferingLocation, OfferingCategory, OfferingLanguage, CostOption, Schedule):
         await session.execute(sa.delete(model).where(col(model.offering_id).in_(offering_ids)))
+    # The source's own rules; the registry's rules on these offerings stay.
+    await session.execute(
+        sa.delete(EligibilityRule).where(
+            col(EligibilityRule.offering_id).in_(offering_ids),
+            col(EligibilityRule.source_id).is_not(None),
+        )
+    )
 
 
 def offering_search_text(

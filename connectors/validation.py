@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
+from connectors.audience import source_rule
 from connectors.records import (
     LocationRecord,
     OfferingRecord,
@@ -22,6 +23,7 @@ from connectors.records import (
     SlotRecord,
 )
 from models import CostOption, Location, Offering, OfferingLanguage, Provider, Schedule, Slot
+from models.eligibility import RuleError
 from models.enums import Area
 from models.taxonomy import CATEGORY_INFO
 
@@ -109,6 +111,10 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
     for schedule in record.schedules:
         check_schedule(schedule)
         _check_lengths(schedule, Schedule)
+    try:
+        source_rule(record)
+    except RuleError as error:
+        raise InvalidRecord(f"invalid eligibility rule: {error}") from None
     return record
 
 

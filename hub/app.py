@@ -13,20 +13,37 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from connectors.config import ConfigError, SourceConfig, load_sources
+from connectors.fetch import http_client
+from connectors.live import LiveRefresher
 from hub.graphql import GraphQLApp
 from hub.settings import Settings
 from models.db import create_engine, init_db, ping, session_factory
+from resolvers.availability import LiveAvailability
 from schema import build_schema
 
 log = logging.getLogger("concilia.hub")
 
 
-def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None = None) -> Starlette:
-    """The hub as an ASGI app; it owns the engine it creates, not one it is given."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    live: LiveAvailability | None = None,
+) -> Starlette:
+    """The hub as an ASGI app; it owns the engine it creates, not one it is given.
+
+    Remaining places are refreshed live from the sources that declare
+    `live_availability` (see connectors.live), unless a `live` refresher is given.
+    """
     settings = settings or Settings()
     owned = engine is None
     db = engine or create_engine(settings.database_url)
-    graphql = GraphQLApp(build_schema(), session_factory(db))
+    sessions = session_factory(db)
+    client = http_client()
+    if live is None:
+        live = LiveRefresher.for_sources(client, sessions, _declared_sources(settings))
+    graphql = GraphQLApp(build_schema(), sessions, live)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -44,6 +61,7 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         if owned:
             await init_db(db)
         yield
+        await client.aclose()
         if owned:
             await db.dispose()
 
@@ -55,3 +73,13 @@ def create_app(settings: Settings | None = None, *, engine: AsyncEngine | None =
         ],
         lifespan=lifespan,
     )
+
+
+def _declared_sources(settings: Settings) -> list[SourceConfig]:
+    """The sources file's declarations, for their live endpoints; none if it is unreadable
+    (the hub serves what it has; `concilia sync` reports a bad sources file)."""
+    try:
+        return load_sources(settings.sources)
+    except ConfigError as error:
+        log.warning("live availability off: %s", error)
+        return []

@@ -13,9 +13,12 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError
+from hub.logs import redact_access_log
+from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
 from hub.syncing import Outcome, report, sync_all
 from models.db import create_engine, drop_db, init_db, is_sqlite, session_factory
@@ -32,6 +35,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+rules_app = typer.Typer(help="The alliance's registry of eligibility rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 
 class CliError(Exception):
@@ -61,6 +66,7 @@ def serve(
     from hub.app import create_app  # noqa: PLC0415
 
     settings = _settings()
+    redact_access_log()
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)})")
     uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level)
@@ -82,9 +88,12 @@ def demo(
                 raise CliError("`demo` erases the database; pass --yes for a non-SQLite one")
             await drop_db(engine)
             await init_db(engine)
-            return await sync_all(engine, load_sources(settings.sources))
+            outcomes = await sync_all(engine, load_sources(settings.sources))
+            imported = await _import_rules(engine, settings.rules)
         finally:
             await engine.dispose()
+        typer.echo(_rules_line(settings.rules, imported))
+        return outcomes
 
     _report(_run(main))
 
@@ -115,6 +124,51 @@ def sync(
 def _report(outcomes: list[Outcome]) -> None:
     if not report(outcomes):
         raise typer.Exit(1)
+
+
+@rules_app.command("import")
+def rules_import(
+    path: Annotated[
+        Path | None, typer.Argument(help="The rules file (default: CONCILIA_RULES).")
+    ] = None,
+) -> None:
+    """Replace the registry's rules with the file's; nothing changes if any is invalid."""
+    settings = _settings()
+    rules_path = path or settings.rules
+
+    async def main() -> ImportReport:
+        engine = create_engine(settings.database_url)
+        try:
+            await init_db(engine)
+            return await _import_rules(engine, rules_path)
+        finally:
+            await engine.dispose()
+
+    typer.echo(_rules_line(rules_path, _run(main)))
+
+
+@rules_app.command("check")
+def rules_check(
+    path: Annotated[
+        Path | None, typer.Argument(help="The rules file (default: CONCILIA_RULES).")
+    ] = None,
+) -> None:
+    """Validate a rules file without touching the database."""
+    rules_path = path or _settings().rules
+    typer.echo(f"{rules_path}: {len(load_rules(rules_path))} valid rules")
+
+
+async def _import_rules(engine: AsyncEngine, path: Path) -> ImportReport:
+    rules = load_rules(path)
+    async with session_factory(engine).begin() as session:
+        return await import_rules(session, rules)
+
+
+def _rules_line(path: Path, done: ImportReport) -> str:
+    return (
+        f"rules from {path}: {done.created} created, {done.updated} updated, "
+        f"{done.unchanged} unchanged, {done.deleted} deleted"
+    )
 
 
 @app.command("sources")

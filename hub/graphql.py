@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from hub.language import negotiate
+from resolvers.availability import LiveAvailability
 from resolvers.context import Context
 from resolvers.queries import Sessions
 from schema import HubSchema
@@ -37,9 +38,12 @@ def _code(status: int) -> str:
 class GraphQLApp(GraphQL[Context, None]):
     """POST and GET queries, GraphiQL for browsers, a fresh Context per request."""
 
-    def __init__(self, schema: HubSchema, sessions: Sessions) -> None:
+    def __init__(
+        self, schema: HubSchema, sessions: Sessions, live: LiveAvailability | None = None
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.sessions = sessions
+        self.live = live
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +57,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         del response
-        return Context(self.sessions, lang=negotiate(request.headers.get("accept-language")))
+        language = negotiate(request.headers.get("accept-language"))
+        return Context(self.sessions, lang=language, live=self.live)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     sources: Path = Path("data/demo/sources.toml")
+    # The alliance's registry of eligibility rules (see hub.registry).
+    rules: Path = Path("data/demo/rules.toml")
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"

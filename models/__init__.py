@@ -1,7 +1,15 @@
 """The storage model: SQLModel tables and the database engine."""
 
 from models.category import Category
-from models.enums import Area, DeliveryMode, Language, OfferingStatus, SlotStatus, SyncStatus
+from models.enums import (
+    Area,
+    DeliveryMode,
+    Language,
+    OfferingStatus,
+    RuleScope,
+    SlotStatus,
+    SyncStatus,
+)
 from models.location import Location
 from models.offering import (
     CostOption,
@@ -11,7 +19,8 @@ from models.offering import (
     OfferingLocation,
 )
 from models.provider import Provider
-from models.schedule import Schedule, Slot
+from models.rule import EligibilityRule, RuleSet
+from models.schedule import Occurrence, Schedule, Slot
 from models.source import Source, SyncProblem, SyncRun
 
 __all__ = [
@@ -19,14 +28,18 @@ __all__ = [
     "Category",
     "CostOption",
     "DeliveryMode",
+    "EligibilityRule",
     "Language",
     "Location",
+    "Occurrence",
     "Offering",
     "OfferingCategory",
     "OfferingLanguage",
     "OfferingLocation",
     "OfferingStatus",
     "Provider",
+    "RuleScope",
+    "RuleSet",
     "Schedule",
     "Slot",
     "SlotStatus",

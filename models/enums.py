@@ -50,3 +50,12 @@ class SyncStatus(enum.StrEnum):
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+
+
+class RuleScope(enum.StrEnum):
+    """What an eligibility rule is attached to; offerings inherit the rules of their area
+    and of their provider."""
+
+    AREA = "AREA"
+    PROVIDER = "PROVIDER"
+    OFFERING = "OFFERING"

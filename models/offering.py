@@ -43,6 +43,9 @@ class Offering(Provenance, table=True):
     min_age: int | None = None
     max_age: int | None = None
     eligibility_description: str | None = None
+    # The set of eligibility rules that apply to it (its area's, provider's and own), kept
+    # by models.rule.refresh_rule_sets; None when none apply.
+    rule_set_id: int | None = Field(default=None, foreign_key="rule_set.id")
 
 
 # Keyset pagination indexes: one per ordering, each ending with the primary key.

@@ -27,6 +27,19 @@ class Schedule(SQLModel, table=True):
     all_day: bool = False
     timezone: str = Field(default="Europe/Rome", max_length=64)
     description: str | None = None
+    # Occurrences are stored (see Occurrence) up to this instant; None when the schedule
+    # has no later ones. Past it, the availability filters expand the schedule on demand.
+    expanded_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class Occurrence(SQLModel, table=True):
+    """One occurrence of an offering's schedule, precomputed so that the availability
+    filters (`availableBetween`, `openAt`) are plain range conditions in SQL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    offering_id: int = Field(foreign_key="offering.id", ondelete="CASCADE")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Slot(SQLModel, table=True):
@@ -45,5 +58,7 @@ class Slot(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
 
 
+sa.Index("ix_occurrence_offering_start", col(Occurrence.offering_id), col(Occurrence.starts_at))
+sa.Index("ix_occurrence_start_end", col(Occurrence.starts_at), col(Occurrence.ends_at))
 sa.Index("ix_slot_offering_start", col(Slot.offering_id), col(Slot.starts_at))
 sa.Index("uq_slot_source_external", col(Slot.source_id), col(Slot.external_id), unique=True)

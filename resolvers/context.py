@@ -8,15 +8,18 @@ from functools import partial
 from models import (
     Category,
     CostOption,
+    EligibilityRule,
     Language,
     Location,
     Offering,
     Provider,
+    Schedule,
+    Slot,
     Source,
     SyncProblem,
     SyncRun,
 )
-from resolvers import locations, offerings, providers, sources, taxonomy
+from resolvers import availability, eligibility, locations, offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
 from resolvers.pagination import Page
 from resolvers.queries import Sessions
@@ -55,6 +58,14 @@ class Loaders:
         self.run_problems = Loader[int, list[SyncProblem]](
             partial(sources.problems_of_runs, sessions)
         )
+        self.offering_schedules = Loader[int, list[Schedule]](
+            partial(availability.schedules_of_offerings, sessions)
+        )
+        self.offering_rules = Loader[int, list[EligibilityRule]](
+            partial(eligibility.rules_of_offerings, sessions)
+        )
+        self.rule = Loader[int, EligibilityRule | None](partial(eligibility.rules_by_id, sessions))
+        self._slots: dict[availability.SlotWindow, Loader[int, list[Slot]]] = {}
         self._provider_offerings: dict[
             offerings.ProviderOfferingsArgs, Loader[int, Page[Offering]]
         ] = {}
@@ -69,6 +80,14 @@ class Loaders:
             self._provider_offerings[args] = loader
         return loader
 
+    def slots(self, key: availability.SlotWindow) -> Loader[int, list[Slot]]:
+        """The loader of offerings' slots in one window."""
+        loader = self._slots.get(key)
+        if loader is None:
+            loader = Loader(partial(availability.slots_of_offerings, self._sessions, key))
+            self._slots[key] = loader
+        return loader
+
 
 @dataclass
 class Context:
@@ -76,6 +95,8 @@ class Context:
 
     sessions: Sessions
     lang: Language = Language.IT
+    # Refreshes remaining places from the sources that offer it; None: stored values only.
+    live: availability.LiveAvailability | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -32,6 +32,8 @@ from models import (
 from models.offering import UNKNOWN_PRICE_RANK
 from models.taxonomy import CATEGORY_INFO
 from models.text import search_terms
+from resolvers.availability import Window, available_condition, open_condition
+from resolvers.eligibility import EligibilityFilter, eligible_condition
 from resolvers.errors import BadUserInput
 from resolvers.pagination import (
     CursorValue,
@@ -78,6 +80,9 @@ class OfferingFilter:
     max_price: Decimal | None = None
     text: str | None = None
     statuses: tuple[OfferingStatus, ...] | None = None
+    eligible_for: EligibilityFilter | None = None
+    available: Window | None = None
+    open_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,20 @@ def conditions(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
         where.extend(
             col(Offering.search_text).like(f"% {term}%") for term in search_terms(flt.text)
         )
+    return where
+
+
+async def computed_conditions(
+    sessions: Sessions, flt: OfferingFilter
+) -> list[sa.ColumnElement[bool]]:
+    """The conditions that need the database to be built: eligibility and availability."""
+    where: list[sa.ColumnElement[bool]] = []
+    if flt.eligible_for is not None:
+        where.append(await eligible_condition(sessions, flt.eligible_for))
+    if flt.available is not None:
+        where.append(await available_condition(sessions, flt.available))
+    if flt.open_at is not None:
+        where.append(await open_condition(sessions, flt.open_at))
     return where
 
 
@@ -196,7 +215,7 @@ async def offerings_page(
 ) -> Page[Offering]:
     """One page of the catalogue, filtered, ordered and paginated in SQL."""
     size = page_size(first)
-    where = conditions(query.filter)
+    where = conditions(query.filter) + await computed_conditions(ctx.sessions, query.filter)
     name, key = _sort_key(query.order, ctx.lang)
     ordering = f"{name}:{query.order.direction.value}"
     statement = sa.select(Offering).where(*where)

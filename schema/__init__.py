@@ -10,6 +10,7 @@ from graphql.error import GraphQLError
 from strawberry.extensions import QueryDepthLimiter, ValidationCache
 from strawberry.types import ExecutionContext
 
+from schema.eligibility import EligibilityRule
 from schema.errors import ErrorCodes, error_code
 from schema.location import Location
 from schema.offering import Offering
@@ -36,7 +37,7 @@ def build_schema(**kwargs: Any) -> HubSchema:
     """A new schema instance (the extensions are per schema)."""
     return HubSchema(
         query=Query,
-        types=[Offering, Provider, Location, Category, Source, SyncRun],
+        types=[Offering, Provider, Location, Category, Source, SyncRun, EligibilityRule],
         extensions=[
             ErrorCodes,
             OperationNameRequired,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 
 from resolvers import offerings, providers
 from resolvers.nodes import decode_id
+from schema.availability import TimeWindow
+from schema.eligibility import BeneficiaryProfileInput
 from schema.enums import Area, DeliveryMode, Direction, OfferingOrderField, OfferingStatus
 
 
@@ -48,6 +51,31 @@ class OfferingFilter:
     status: list[OfferingStatus] | None = strawberry.field(
         default=None, description="Only these statuses; by default every status but WITHDRAWN."
     )
+    eligible_for: BeneficiaryProfileInput | None = strawberry.field(
+        default=None,
+        description=(
+            "Only offerings this beneficiary may use (verdict ELIGIBLE; see `eligibility` "
+            "for the reasons). The profile is used for this request only."
+        ),
+    )
+    include_unknown_eligibility: bool = strawberry.field(
+        default=False,
+        description=(
+            "With `eligibleFor`, also offerings whose verdict is UNKNOWN because the profile "
+            "does not say enough (e.g. no ISEE given)."
+        ),
+    )
+    available_between: TimeWindow | None = strawberry.field(
+        default=None,
+        description=(
+            "Only offerings with a schedule occurrence, or a bookable slot with places left, "
+            "overlapping this window (at most 366 days)."
+        ),
+    )
+    open_at: datetime | None = strawberry.field(
+        default=None,
+        description="Only offerings open at this time (a schedule occurrence or slot covers it).",
+    )
 
     def to_filter(self) -> offerings.OfferingFilter:
         return offerings.OfferingFilter(
@@ -62,6 +90,17 @@ class OfferingFilter:
             max_price=self.max_price,
             text=self.text,
             statuses=tuple(self.status) if self.status is not None else None,
+            eligible_for=(
+                self.eligible_for.to_filter(self.include_unknown_eligibility)
+                if self.eligible_for is not None
+                else None
+            ),
+            available=(
+                self.available_between.to_window("availableBetween")
+                if self.available_between is not None
+                else None
+            ),
+            open_at=self.open_at,
         )
 
 

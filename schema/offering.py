@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,9 +12,13 @@ from strawberry import relay
 from models import CostOption as CostOptionRow
 from models import Offering as OfferingRow
 from models import Provider as ProviderRow
+from resolvers import availability
+from resolvers.availability import Window
 from resolvers.pagination import Page
 from schema.arguments import Lang
+from schema.availability import AvailabilitySlot, Schedule
 from schema.connections import connection_fields
+from schema.eligibility import EligibilityRule
 from schema.enums import Area, DeliveryMode, Language, OfferingStatus
 from schema.info import Info
 from schema.location import Location
@@ -131,6 +137,64 @@ class Offering(relay.Node):
     @strawberry.field(description="Where the record came from and when it last changed.")
     def provenance(self) -> Provenance:
         return Provenance.of(self.row)
+
+    @strawberry.field(
+        description=(
+            "Who the source says the service is for, in its own words (e.g. 'Dipendenti "
+            "delle aziende aderenti all'alleanza'); `eligibilityRules` are what the hub checks."
+        )
+    )
+    def eligibility_description(self) -> str | None:
+        return self.row.eligibility_description
+
+    @strawberry.field(
+        graphql_type=list[EligibilityRule],
+        description=(
+            "The eligibility rules the offering is subject to: its area's, its provider's "
+            "and its own (from its source or the alliance's registry). None means open to all."
+        ),
+    )
+    def eligibility_rules(self, info: Info) -> MaybeAwaitable[list[EligibilityRule]]:
+        rows = info.context.loaders.offering_rules.get(self.id)
+        return then(rows, lambda found: [EligibilityRule.from_row(r) for r in found])
+
+    @strawberry.field(
+        graphql_type=list[Schedule],
+        description="When the offering runs: its timetable or opening hours, as published.",
+    )
+    def schedules(self, info: Info) -> MaybeAwaitable[list[Schedule]]:
+        rows = info.context.loaders.offering_schedules.get(self.id)
+        return then(rows, lambda found: [Schedule.from_row(r) for r in found])
+
+    @strawberry.field(
+        description=(
+            "The times the offering is available in a window (at most 366 days): the "
+            "occurrences of its schedules and its bookable slots, by start. Remaining places "
+            "are refreshed from sources that publish them live."
+        )
+    )
+    async def availability(
+        self,
+        info: Info,
+        from_: Annotated[
+            datetime,
+            strawberry.argument(name="from", description="Window start, with a UTC offset."),
+        ],
+        to: Annotated[datetime, strawberry.argument(description="Window end (excluded).")],
+    ) -> list[AvailabilitySlot]:
+        window = Window.of(from_, to, "availability")
+        entries = await availability.availability(info.context, self.id, window)
+        return [AvailabilitySlot.of(entry) for entry in entries]
+
+    @strawberry.field(
+        description="Whether the offering is open (a schedule occurrence or a slot) at a time."
+    )
+    async def open_at(
+        self,
+        info: Info,
+        time: Annotated[datetime, strawberry.argument(description="The time, with a UTC offset.")],
+    ) -> bool:
+        return await availability.is_open(info.context, self.id, time)
 
     @classmethod
     def from_row(cls, row: OfferingRow) -> Offering:

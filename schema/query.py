@@ -9,11 +9,12 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from resolvers import offerings, providers, sources, taxonomy
+from resolvers import eligibility, offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
 from resolvers.nodes import decode_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 from schema.arguments import After, First, NodeId, NodeIds
+from schema.eligibility import BeneficiaryProfileInput, Eligibility, EligibilityRule
 from schema.enums import Area
 from schema.info import Info
 from schema.inputs import OfferingFilter, OfferingOrder, ProviderFilter
@@ -31,6 +32,7 @@ _NODE_TYPES: dict[str, tuple[Callable[[Info], Loader[int, Any]], Callable[[Any],
     "Category": (lambda info: info.context.loaders.category, Category.from_row),
     "Source": (lambda info: info.context.loaders.source, Source.from_row),
     "SyncRun": (lambda info: info.context.loaders.sync_run, SyncRun.from_row),
+    "EligibilityRule": (lambda info: info.context.loaders.rule, EligibilityRule.from_row),
 }
 
 
@@ -119,6 +121,28 @@ class Query:
         ] = None,
     ) -> list[Category]:
         return [Category.from_row(row) for row in await taxonomy.categories(info.context, area)]
+
+    @strawberry.field(
+        description=(
+            "Whether a beneficiary may use an offering: the verdict and, for every condition "
+            "of the rules that apply, whether it held. The profile is used for this request "
+            "only, never stored or logged."
+        )
+    )
+    async def eligibility(
+        self,
+        info: Info,
+        offering_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The offering's ID.")
+        ],
+        profile: Annotated[
+            BeneficiaryProfileInput,
+            strawberry.argument(description="The beneficiary, as far as they describe it."),
+        ],
+    ) -> Eligibility:
+        _, id_ = decode_id(offering_id, "Offering")
+        assessment = await eligibility.assess(info.context, id_, profile.to_profile())
+        return Eligibility.of(assessment)
 
     @strawberry.field(description="The configured sources with their latest sync run.")
     async def sources(self, info: Info) -> list[Source]:

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from connectors.config import load_sources
 from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
+from hub.registry import import_rules, load_rules
 from models import SyncStatus
 from models.db import create_engine, init_db, session_factory
 from tests.utils import demo
@@ -39,6 +41,31 @@ async def demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
             assert run.status is SyncStatus.SUCCEEDED, run.error
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def full_demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
+    """A database holding the whole demo: every demo source (all six kinds) and the demo
+    registry of eligibility rules, as `concilia demo` builds it; tests must not write to it."""
+    engine = create_engine(await databases.create())
+    await init_db(engine)
+    sessions = session_factory(engine)
+    async with http_client() as client:
+        for source in load_sources(demo.DEMO / "sources.toml"):
+            run = await sync_source(sessions, source, client)
+            assert run.status is SyncStatus.SUCCEEDED, run.error
+    async with sessions.begin() as session:
+        await import_rules(session, load_rules(demo.DEMO / "rules.toml"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def full_demo(full_demo_engine: AsyncEngine) -> AsyncIterator[GraphQLClient]:
+    """GraphQL over HTTP (ASGI transport) to the hub serving the whole demo."""
+    transport = httpx.ASGITransport(app=create_app(engine=full_demo_engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        yield GraphQLClient(client)
 
 
 @pytest.fixture

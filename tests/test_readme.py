@@ -1,4 +1,4 @@
-"""The queries the README shows run without errors against the demo catalogue."""
+"""The queries the README shows run without errors against the whole demo catalogue."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_readme_shows_queries() -> None:
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[f"query{n}" for n in range(len(QUERIES))])
-async def test_readme_query_runs(gql: GraphQLClient, query: str) -> None:
-    data = await gql.data(query)
+async def test_readme_query_runs(full_demo: GraphQLClient, query: str) -> None:
+    data = await full_demo.data(query)
     assert data
     assert all(value is not None for value in data.values())

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.fetch import Fetcher, FetchError
 from connectors.hsds import (
@@ -26,6 +28,9 @@ from connectors.records import (
     Record,
     ScheduleRecord,
 )
+from connectors.sync import sync_source
+from models import EligibilityRule, SyncProblem
+from models.db import session_factory
 from models.enums import DeliveryMode, OfferingStatus
 from tests.utils.feeds import (
     Feed,
@@ -261,6 +266,61 @@ def test_ages_and_eligibility_are_kept() -> None:
 
     assert (record.min_age, record.max_age) == (6, 13)
     assert record.eligibility_description == "Bambini delle scuole del quartiere"
+
+
+def beneficiaries(code: str) -> Json:
+    return {"taxonomy_term": {"code": code, "taxonomy": "concilia-beneficiaries"}}
+
+
+def rule_attribute(value: object) -> Json:
+    return {"taxonomy_term": {"code": "rule", "taxonomy": "concilia-eligibility"}, "value": value}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "rule"),
+    [
+        ([], None),
+        ([category("sport", taxonomy="openeligibility")], None),
+        (
+            [beneficiaries("FREELANCER"), beneficiaries("ALLIANCE_EMPLOYEE")],
+            {"category": ["FREELANCER", "ALLIANCE_EMPLOYEE"]},
+        ),
+        ([rule_attribute('{"isee": {"max": 30000}}')], {"isee": {"max": 30000}}),
+        ([rule_attribute({"dependentParent": True})], {"dependentParent": True}),
+        (
+            [beneficiaries("RESIDENT"), rule_attribute('{"isee": {"max": 20000}}')],
+            {"all": [{"category": ["RESIDENT"]}, {"isee": {"max": 20000}}]},
+        ),
+    ],
+)
+def test_eligibility_attributes_become_the_services_rule(
+    attributes: list[Json], rule: object
+) -> None:
+    record = offering_record(service("svc-1", attributes=attributes), NO_SITES)
+
+    assert (orjson.loads(record.eligibility) if record.eligibility else None) == rule
+
+
+async def test_a_service_with_an_invalid_eligibility_rule_is_quarantined(
+    engine: AsyncEngine,
+) -> None:
+    broken = service("svc-bad", attributes=[rule_attribute('{"isee": {"max": "poco"}}')])
+    fine = service("svc-ok", attributes=[beneficiaries("FREELANCER")], minimum_age=18)
+    feed = Feed(bundle(organizations=[organization("org-1")], services=[broken, fine]))
+
+    async with feed.client() as client:
+        run = await sync_source(session_factory(engine), source(), client)
+
+    async with session_factory(engine)() as session:
+        rules = (await session.execute(sa.select(EligibilityRule))).scalars().all()
+        problems = (await session.execute(sa.select(SyncProblem))).scalars().all()
+    assert (run.created, run.quarantined) == (2, 1)  # the provider and svc-ok
+    assert [(p.external_id, p.reason.split(":")[0]) for p in problems] == [
+        ("svc-bad", "invalid eligibility rule")
+    ]
+    assert [orjson.loads(rule.body) for rule in rules] == [
+        {"all": [{"category": ["FREELANCER"]}, {"age": {"min": 18}}]}
+    ]
 
 
 def test_service_without_url_or_email_is_booked_by_its_first_phone_number() -> None:

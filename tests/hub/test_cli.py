@@ -268,6 +268,16 @@ def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: P
                 json={"query": "{ offerings(first: 5) { totalCount edges { node { title } } } }"},
                 timeout=10,
             )
+            # A profile in a GET query string never reaches the access log.
+            eligible = httpx.get(
+                f"{base_url}/graphql",
+                params={
+                    "query": "query($p: BeneficiaryProfileInput!) "
+                    "{ offerings(filter: {eligibleFor: $p}) { totalCount } }",
+                    "variables": '{"p": {"isee": "23456.78", "residenceCap": "20161"}}',
+                },
+                timeout=10,
+            )
         finally:
             server.terminate()
             try:
@@ -279,4 +289,9 @@ def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: P
     offerings = response.json()["data"]["offerings"]
     assert offerings["totalCount"] > len(demo.visible())
     assert len(offerings["edges"]) == 5
-    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+    assert eligible.status_code == 200, eligible.text
+    logged = (tmp_path / "serve.log").read_text()
+    assert "Traceback" not in logged
+    assert '"GET /graphql?… HTTP/1.1" 200' in logged
+    assert "23456" not in logged
+    assert "20161" not in logged

@@ -1,0 +1,27 @@
+"""What the hub writes to its logs: never a request's query string, which for GraphQL over
+GET holds the document's variables, and so possibly a beneficiary profile."""
+
+from __future__ import annotations
+
+import logging
+
+ACCESS_LOGGER = "uvicorn.access"
+
+
+class WithoutQueryString(logging.Filter):
+    """Drops the query string from uvicorn's access log lines (`GET /graphql?…`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn logs (client address, method, path with query, HTTP version, status).
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path, mark, _ = args[2].partition("?")
+            record.args = (args[0], args[1], path + ("?…" if mark else ""), args[3], args[4])
+        return True
+
+
+def redact_access_log() -> None:
+    """Install the filter on uvicorn's access logger (idempotent)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(f, WithoutQueryString) for f in logger.filters):
+        logger.addFilter(WithoutQueryString())
