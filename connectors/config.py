@@ -29,17 +29,23 @@ class SourceConfig:
         return self.url.startswith(_HTTP)
 
 
-def load_sources(path: Path) -> list[SourceConfig]:
-    """Read `[[source]]` tables from a TOML file; relative paths are resolved against it."""
+def read_tables(path: Path, name: str, what: str) -> list[Any]:
+    """The `[[name]]` tables of a TOML file (`what` names the file in errors)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"sources file not found: {path}") from None
+        raise ConfigError(f"{what} file not found: {path}") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"cannot read sources file {path}: {error}") from None
-    tables = document.get("source", [])
+        raise ConfigError(f"cannot read {what} file {path}: {error}") from None
+    tables = document.get(name, [])
     if not isinstance(tables, list):
-        raise ConfigError(f"{path}: 'source' must be an array of tables ([[source]])")
+        raise ConfigError(f"{path}: {name!r} must be an array of tables ([[{name}]])")
+    return tables
+
+
+def load_sources(path: Path) -> list[SourceConfig]:
+    """Read `[[source]]` tables from a TOML file; relative paths are resolved against it."""
+    tables = read_tables(path, "source", "sources")
     sources = [_source(table, path.parent, index) for index, table in enumerate(tables, 1)]
     names = [source.name for source in sources]
     duplicates = sorted({name for name in names if names.count(name) > 1})

@@ -33,12 +33,11 @@ from connectors.records import (
     Problem,
     ProviderRecord,
     Record,
-    ScheduleRecord,
     SlotRecord,
     content_hash,
 )
 from connectors.registry import connector_for
-from connectors.validation import InvalidRecord, check, offering_area
+from connectors.validation import InvalidRecord, check, offering_area, schedule_values
 from models import (
     Category,
     CostOption,
@@ -725,7 +724,7 @@ class _OfferingContext:
                 for n, option in enumerate(record.cost_options)
             ]
             schedules += [
-                {"offering_id": offering_id, "position": n, **_schedule_values(schedule)}
+                {"offering_id": offering_id, "position": n, **schedule_values(schedule)}
                 for n, schedule in enumerate(record.schedules)
             ]
         for model, rows in (
@@ -854,19 +853,6 @@ def _location_values(record: LocationRecord) -> dict[str, object]:
         "longitude": record.longitude,
         "accessibility": record.accessibility,
         "in_district": in_district(record.cap, record.latitude, record.longitude),
-    }
-
-
-def _schedule_values(schedule: ScheduleRecord) -> dict[str, object]:
-    return {
-        "starts_at": schedule.start,
-        "ends_at": schedule.end,
-        "rrule": schedule.rrule,
-        "rdates": " ".join(moment.isoformat() for moment in schedule.rdates),
-        "exdates": " ".join(moment.isoformat() for moment in schedule.exdates),
-        "all_day": schedule.all_day,
-        "timezone": schedule.timezone,
-        "description": schedule.description,
     }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from dateutil.rrule import rrulestr
 from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
@@ -25,6 +25,7 @@ from connectors.records import (
 from models import CostOption, Location, Offering, OfferingLanguage, Provider, Schedule, Slot
 from models.eligibility import RuleError
 from models.enums import Area
+from models.recurrence import RecurrenceError, TooManyOccurrences, expand
 from models.taxonomy import CATEGORY_INFO
 
 # Amounts are stored in euro cents in a 32-bit integer column.
@@ -133,18 +134,35 @@ def check_slot(record: SlotRecord) -> SlotRecord:
 
 
 def check_schedule(schedule: ScheduleRecord) -> None:
-    """A schedule computes: a known time zone, an end after the start, a valid RRULE."""
+    """A schedule computes: a known time zone, an end after the start, an RRULE (RFC 5545
+    3.3.10) the hub can expand, as models.recurrence will when it stores occurrences."""
     try:
         ZoneInfo(schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidRecord(f"unknown time zone {schedule.timezone!r}") from None
     if schedule.end is not None and schedule.end < schedule.start:
         raise InvalidRecord("schedule ends before it starts")
-    if schedule.rrule is not None:
-        try:
-            rrulestr(schedule.rrule, dtstart=schedule.start)
-        except (ValueError, TypeError) as error:
-            raise InvalidRecord(f"invalid RRULE {schedule.rrule!r}: {error}") from None
+    stored = Schedule.model_validate({"offering_id": 0, **schedule_values(schedule)})
+    try:
+        expand(stored, schedule.start, schedule.start + timedelta(days=1))
+    except RecurrenceError as error:
+        raise InvalidRecord(str(error)) from None
+    except TooManyOccurrences:
+        pass  # a dense rule is valid; the stored occurrences are bounded elsewhere
+
+
+def schedule_values(schedule: ScheduleRecord) -> dict[str, object]:
+    """A schedule record as the columns of a Schedule row."""
+    return {
+        "starts_at": schedule.start,
+        "ends_at": schedule.end,
+        "rrule": schedule.rrule,
+        "rdates": " ".join(moment.isoformat() for moment in schedule.rdates),
+        "exdates": " ".join(moment.isoformat() for moment in schedule.exdates),
+        "all_day": schedule.all_day,
+        "timezone": schedule.timezone,
+        "description": schedule.description,
+    }
 
 
 def check(record: Record) -> Record:

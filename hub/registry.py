@@ -17,7 +17,6 @@ nothing and reports every problem.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from sqlmodel import col
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
-from connectors.config import ConfigError
+from connectors.config import ConfigError, read_tables
 from models import Area, EligibilityRule, Offering, Provider, RuleScope, Source
 from models.eligibility import RuleError, parse_rule, rule_json
 from models.rule import refresh_rule_sets, rule_hash
@@ -52,15 +51,7 @@ class RegistryRule:
 
 def load_rules(path: Path) -> list[RegistryRule]:
     """The rules of a registry file; ConfigError listing every problem in it."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"rules file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"cannot read rules file {path}: {error}") from None
-    tables = document.get("rule", [])
-    if not isinstance(tables, list):
-        raise ConfigError(f"{path}: 'rule' must be an array of tables ([[rule]])")
+    tables = read_tables(path, "rule", "rules")
     rules: list[RegistryRule] = []
     problems: list[str] = []
     for number, table in enumerate(tables, 1):

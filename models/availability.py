@@ -11,6 +11,7 @@ keeps moving; past it, callers expand on demand (see `uncovered_schedules`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,9 +23,11 @@ from sqlmodel import col
 
 from models.offering import Offering
 from models.recurrence import Occurrence as Expanded
-from models.recurrence import ScheduleLike, TooManyOccurrences, expand
+from models.recurrence import RecurrenceError, ScheduleLike, TooManyOccurrences, expand
 from models.schedule import Occurrence, Schedule
 from models.types import utc_now
+
+log = logging.getLogger(__name__)
 
 HORIZON = timedelta(days=400)
 MAX_PER_SCHEDULE = 2_000
@@ -88,7 +91,12 @@ async def refresh_occurrences(
         ).scalars()
         rows: list[dict[str, object]] = []
         for schedule in schedules:
-            found, until = occurrences_to_store(schedule, now)
+            try:
+                found, until = occurrences_to_store(schedule, now)
+            except RecurrenceError as error:
+                # Stored before the current checks; the offering shows it, filters cannot.
+                log.warning("schedule %s cannot be expanded: %s", schedule.id, error)
+                found, until = [], None
             schedule.expanded_until = until
             rows += [
                 {"offering_id": schedule.offering_id, "starts_at": o.start, "ends_at": o.end}

@@ -154,10 +154,10 @@ async def _expanded_on_demand(
         try:
             if matches(schedule):
                 found.add(schedule.offering_id)
-        except (RecurrenceError, TooManyOccurrences):
-            # A schedule too dense to expand here counts as available: better a false
-            # "maybe" than hiding an offering that runs.
-            found.add(schedule.offering_id)
+        except TooManyOccurrences:
+            found.add(schedule.offering_id)  # more occurrences than we count: it runs
+        except RecurrenceError:
+            continue  # stored before the sync checked schedules this way, as the field does
     return sorted(found)
 
 
@@ -211,6 +211,8 @@ async def availability(ctx: Context, offering_id: int, window: Window) -> list[E
             raise BadUserInput(
                 "too many occurrences in this window; ask for a shorter one"
             ) from None
+        except RecurrenceError:
+            continue  # stored before the sync checked schedules this way; nothing to show
         entries += [
             Entry(AvailabilityKind.SCHEDULE, o.start, o.end, description=schedule.description)
             for o in found
@@ -255,7 +257,7 @@ async def is_open(ctx: Context, offering_id: int, moment: datetime) -> bool:
         raise BadUserInput("`time` needs a UTC offset, e.g. 2026-11-28T10:00:00+01:00")
     moment = moment.astimezone(UTC)
     schedules = await ctx.loaders.offering_schedules.load(offering_id)
-    if any(open_at(schedule, moment) for schedule in schedules):
+    if any(_open(schedule, moment) for schedule in schedules):
         return True
     window = Window(moment - timedelta(days=1), moment + _INSTANT)
     slots = await ctx.loaders.slots(SlotWindow(window)).load(offering_id)
@@ -265,3 +267,10 @@ async def is_open(ctx: Context, offering_id: int, moment: datetime) -> bool:
         and (moment < (slot.ends_at or slot.starts_at) or slot.starts_at == moment)
         for slot in slots
     )
+
+
+def _open(schedule: Schedule, moment: datetime) -> bool:
+    try:
+        return open_at(schedule, moment)
+    except RecurrenceError:
+        return False  # stored before the sync checked schedules this way

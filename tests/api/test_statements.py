@@ -75,3 +75,33 @@ async def test_requests_do_not_share_loaders(
     first = await _statements(gql, demo_engine, NESTED, 10)
     again = await _statements(gql, demo_engine, NESTED, 10)
     assert first == again
+
+
+WHEN_AND_WHO = """
+query($first: Int!) {
+  offerings(first: $first, filter: {
+    eligibleFor: {category: FREELANCER, age: 34, childrenAges: [3]}
+    availableBetween: {from: "2026-11-30T00:00:00+01:00", to: "2026-12-07T00:00:00+01:00"}
+  }) {
+    totalCount
+    edges { node {
+      title eligibilityRules { scope summary } schedules { rrule }
+      availability(from: "2026-11-30T00:00:00+01:00", to: "2026-12-07T00:00:00+01:00") {
+        kind startsAt remaining
+      }
+      openAt(time: "2026-12-05T10:00:00+01:00")
+    } }
+  }
+}
+"""
+
+
+async def test_eligibility_and_availability_fields_are_batched(
+    full_demo: GraphQLClient, full_demo_engine: AsyncEngine
+) -> None:
+    counts = [await _statements(full_demo, full_demo_engine, WHEN_AND_WHO, n) for n in (3, 10, 30)]
+
+    # Which loads share a batch depends a little on which offerings are on the page (an
+    # offering open by its schedule asks for no slots), never on how many there are.
+    assert max(counts) <= 12
+    assert counts[2] <= counts[1] <= counts[0]

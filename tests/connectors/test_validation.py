@@ -1,16 +1,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.records import CostOptionRecord, LocationRecord, OfferingRecord, ProviderRecord
+from connectors.records import (
+    CostOptionRecord,
+    LocationRecord,
+    OfferingRecord,
+    ProviderRecord,
+    ScheduleRecord,
+)
 from connectors.validation import (
     InvalidRecord,
     check,
     check_location,
     check_offering,
     check_provider,
+    check_schedule,
     normalise_vat,
     offering_area,
 )
@@ -179,3 +187,29 @@ def test_check_dispatches_on_the_kind_of_record() -> None:
         check(LocationRecord(external_id="loc-1", cap="abc"))
     with pytest.raises(InvalidRecord, match="no category"):
         check(replace(OFFERING, categories=()))
+
+
+START = datetime(2026, 10, 6, 16, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "reason"),
+    [
+        (ScheduleRecord(START, rrule="FREQ=WEEKLY;BYDAY=TU,TH"), None),
+        (ScheduleRecord(START, rrule="FREQ=MINUTELY"), None),  # dense, still valid
+        (ScheduleRecord(START, START - timedelta(hours=1)), "schedule ends before it starts"),
+        (ScheduleRecord(START, timezone="Europe/Atlantis"), "unknown time zone"),
+        (ScheduleRecord(START, rrule="FREQ=SOMETIMES"), "invalid RRULE"),
+        (
+            ScheduleRecord(START, rrule="FREQ=WEEKLY;COUNT=3;UNTIL=20270101T000000Z"),
+            "both COUNT and UNTIL",
+        ),
+        (ScheduleRecord(START, rrule="FREQ=DAILY;INTERVAL=0"), "invalid RRULE"),
+    ],
+)
+def test_schedules_must_be_expandable(schedule: ScheduleRecord, reason: str | None) -> None:
+    if reason is None:
+        check_schedule(schedule)
+        return
+    with pytest.raises(InvalidRecord, match=reason):
+        check_schedule(schedule)
