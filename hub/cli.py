@@ -81,7 +81,7 @@ def demo(
     """Recreate the database and sync the demo sources into it."""
     settings = _settings()
 
-    async def main() -> list[Outcome]:
+    async def main() -> tuple[list[Outcome], ImportReport]:
         engine = create_engine(settings.database_url)
         try:
             if not is_sqlite(engine) and not yes:
@@ -89,13 +89,15 @@ def demo(
             await drop_db(engine)
             await init_db(engine)
             outcomes = await sync_all(engine, load_sources(settings.sources))
-            imported = await _import_rules(engine, settings.rules)
+            return outcomes, await _import_rules(engine, settings.rules)
         finally:
             await engine.dispose()
-        typer.echo(_rules_line(settings.rules, imported))
-        return outcomes
 
-    _report(_run(main))
+    outcomes, imported = _run(main)
+    synced = report(outcomes)
+    typer.echo(_rules_line(settings.rules, imported))
+    if not synced:
+        raise typer.Exit(1)
 
 
 @app.command()
