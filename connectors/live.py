@@ -71,11 +71,18 @@ class LiveRefresher:
         sources: Sequence[SourceConfig],
     ) -> LiveRefresher:
         """A refresher for the sources whose table has `live_availability`."""
-        templates = {
-            s.name: str(s.options["live_availability"])
-            for s in sources
-            if isinstance(s.options.get("live_availability"), str)
-        }
+        templates: dict[str, str] = {}
+        for source in sources:
+            template = source.options.get("live_availability")
+            if template is None:
+                continue
+            if not _is_template(template):
+                log.warning(
+                    "source %s: live_availability must be an http(s) URL with {id}; ignored",
+                    source.name,
+                )
+                continue
+            templates[source.name] = str(template)
         return cls(client, sessions, templates)
 
     async def values(self, slots: Sequence[Slot]) -> dict[int, LiveValue]:
@@ -144,6 +151,10 @@ class LiveRefresher:
                 )
                 self._source_names.update((int(i or 0), str(n)) for i, n in rows)
         return {i: self._source_names[i] for i in source_ids if i in self._source_names}
+
+
+def _is_template(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://")) and "{id}" in value
 
 
 def _places(data: object, now: datetime) -> LiveValue:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col
 
 from connectors.config import SourceConfig, load_sources
@@ -360,3 +360,22 @@ async def test_availability_shows_live_places_then_stale_ones_when_the_source_fa
         failed = await series_availability(gql)
         assert failed[0] == {**first[0], "stale": True}
         assert feed_server.hits(path_of(monday)) == 2
+
+
+def test_only_sources_with_a_url_template_are_live(caplog: pytest.LogCaptureFixture) -> None:
+    sources = [
+        SourceConfig(
+            "a", "openactive", "a.json", options={"live_availability": "https://a.example/{id}"}
+        ),
+        SourceConfig("b", "openactive", "b.json", options={"live_availability": "slots/{id}.json"}),
+        SourceConfig(
+            "c", "openactive", "c.json", options={"live_availability": "https://c.example/"}
+        ),
+        SourceConfig("d", "csv", "d.csv"),
+    ]
+
+    refresher = LiveRefresher.for_sources(httpx.AsyncClient(), async_sessionmaker(), sources)
+
+    assert refresher.templates == {"a": "https://a.example/{id}"}
+    assert "source b: live_availability must be an http(s) URL with {id}" in caplog.text
+    assert "source c:" in caplog.text
