@@ -64,7 +64,7 @@ from connectors.fetch import Document, Fetcher, FetchError, Validators
 from connectors.options import (
     category_codes,
     fixed_provider,
-    names,
+    keyed_table,
     option_table,
     optional_text,
 )
@@ -181,7 +181,7 @@ class _Options:
 def _fixed_location(value: object, provider_id: str) -> LocationRecord | None:
     if value is None:
         return None
-    fields = _strict_table(value, "location", LOCATION_KEYS)
+    fields = keyed_table(value, "location", LOCATION_KEYS)
     keys = LOCATION_KEYS - {"latitude", "longitude"}
     text = {key: optional_text(fields, "location", key) for key in keys}
     if text["id"] is None:
@@ -208,7 +208,7 @@ def _fixed_location(value: object, provider_id: str) -> LocationRecord | None:
 def _fixed_offering(value: object, provider_id: str) -> OfferingRecord | None:
     if value is None:
         return None
-    fields = _strict_table(value, "offering", OFFERING_KEYS)
+    fields = keyed_table(value, "offering", OFFERING_KEYS)
     text = {key: optional_text(fields, "offering", key) for key in OFFERING_KEYS - {"category"}}
     external_id, title = text["id"], text["title_it"]
     if external_id is None or title is None:
@@ -223,14 +223,6 @@ def _fixed_offering(value: object, provider_id: str) -> OfferingRecord | None:
         categories=category_codes(fields.get("category", ()), "'offering.category'"),
         booking_url=text["booking_url"],
     )
-
-
-def _strict_table(value: object, what: str, keys: frozenset[str]) -> dict[str, object]:
-    fields = option_table(value, f"'{what}'")
-    unknown = sorted(set(fields) - keys)
-    if unknown:
-        raise ConfigError(f"'{what}' has unknown key(s) {names(unknown)}")
-    return fields
 
 
 def _float(value: object) -> float | None:

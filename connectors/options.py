@@ -33,6 +33,15 @@ def option_table(value: object, what: str) -> dict[str, object]:
     return value
 
 
+def keyed_table(value: object, name: str, keys: frozenset[str]) -> dict[str, object]:
+    """The option table `name`, which may hold only `keys`."""
+    fields = option_table(value, f"'{name}'")
+    unknown = sorted(set(fields) - keys)
+    if unknown:
+        raise ConfigError(f"'{name}' has unknown key(s) {names(unknown)}")
+    return fields
+
+
 def names(values: Iterable[str]) -> str:
     """Names quoted and comma-separated, for messages."""
     return ", ".join(repr(value) for value in values)
@@ -55,10 +64,7 @@ def fixed_provider(value: object) -> ProviderRecord | None:
     website, email, phone}`; None when the option is absent."""
     if value is None:
         return None
-    fields = option_table(value, "'provider'")
-    unknown = sorted(set(fields) - PROVIDER_KEYS)
-    if unknown:
-        raise ConfigError(f"'provider' has unknown key(s) {names(unknown)}")
+    fields = keyed_table(value, "provider", PROVIDER_KEYS)
     member = fields.get("alliance_member", False)
     if not isinstance(member, bool):
         raise ConfigError("'provider.alliance_member' must be true or false")
