@@ -22,7 +22,7 @@ from models import Occurrence, Offering, Schedule, Slot, SlotStatus
 from models.availability import LiveValue, uncovered_schedules
 from models.recurrence import RecurrenceError, TooManyOccurrences, expand, open_at
 from resolvers.errors import BadUserInput
-from resolvers.queries import Sessions, children, fetch_all
+from resolvers.queries import Sessions, children, fetch_all, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -81,17 +81,30 @@ class LiveAvailability(Protocol):
     async def values(self, slots: Sequence[Slot]) -> dict[int, LiveValue]: ...
 
 
+def _utc(moment: datetime, argument: str) -> datetime:
+    """A moment a client sent, in UTC; BadUserInput when it has no offset."""
+    if moment.tzinfo is None:
+        raise BadUserInput(f"`{argument}` needs a UTC offset, e.g. 2026-11-28T10:00:00+01:00")
+    return moment.astimezone(UTC)
+
+
 # --- Filters ---------------------------------------------------------------------------
 
 
-def _slot_overlaps(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+def _slot_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    """That a slot overlaps [start, end); one without an end is an instant."""
     slot_end = sa.func.coalesce(col(Slot.ends_at), col(Slot.starts_at))
+    return sa.and_(
+        col(Slot.starts_at) < end, sa.or_(slot_end > start, col(Slot.starts_at) >= start)
+    )
+
+
+def _slot_overlaps(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
         col(Slot.offering_id) == col(Offering.id),
         col(Slot.status) == SlotStatus.SCHEDULED,
         sa.or_(col(Slot.remaining).is_(None), col(Slot.remaining) > 0),
-        col(Slot.starts_at) < end,
-        sa.or_(slot_end > start, col(Slot.starts_at) >= start),
+        _slot_in(start, end),
     )
 
 
@@ -117,9 +130,7 @@ async def available_condition(sessions: Sessions, window: Window) -> sa.ColumnEl
 
 async def open_condition(sessions: Sessions, moment: datetime) -> sa.ColumnElement[bool]:
     """Offerings open at a moment: an occurrence or a slot covers it."""
-    if moment.tzinfo is None:
-        raise BadUserInput("`openAt` needs a UTC offset, e.g. 2026-11-28T10:00:00+01:00")
-    moment = moment.astimezone(UTC)
+    moment = _utc(moment, "openAt")
     extra = await _expanded_on_demand(sessions, moment + _INSTANT, lambda s: open_at(s, moment))
     covering = sa.select(sa.literal(1)).where(
         col(Occurrence.offering_id) == col(Offering.id),
@@ -181,22 +192,13 @@ async def slots_of_offerings(
     sessions: Sessions, key: SlotWindow, ids: Sequence[int]
 ) -> list[list[Slot]]:
     """Each offering's slots overlapping the window (cancelled ones included), by start."""
-    start, end = key.window.start, key.window.end
-    slot_end = sa.func.coalesce(col(Slot.ends_at), col(Slot.starts_at))
     rows = await fetch_all(
         sessions,
         sa.select(Slot)
-        .where(
-            col(Slot.offering_id).in_(ids),
-            col(Slot.starts_at) < end,
-            sa.or_(slot_end > start, col(Slot.starts_at) >= start),
-        )
+        .where(col(Slot.offering_id).in_(ids), _slot_in(key.window.start, key.window.end))
         .order_by(col(Slot.offering_id), col(Slot.starts_at), col(Slot.id)),
     )
-    found: dict[int, list[Slot]] = {}
-    for slot in rows:
-        found.setdefault(slot.offering_id, []).append(slot)
-    return [found.get(i, []) for i in ids]
+    return grouped(ids, [(slot.offering_id, slot) for slot in rows])
 
 
 async def availability(ctx: Context, offering_id: int, window: Window) -> list[Entry]:
@@ -253,9 +255,7 @@ def _refreshed(entry: Entry, value: LiveValue | None) -> Entry:
 
 async def is_open(ctx: Context, offering_id: int, moment: datetime) -> bool:
     """Whether an offering is open at a moment: an occurrence or a slot covers it."""
-    if moment.tzinfo is None:
-        raise BadUserInput("`time` needs a UTC offset, e.g. 2026-11-28T10:00:00+01:00")
-    moment = moment.astimezone(UTC)
+    moment = _utc(moment, "time")
     schedules = await ctx.loaders.offering_schedules.load(offering_id)
     if any(_open(schedule, moment) for schedule in schedules):
         return True

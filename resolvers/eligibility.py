@@ -36,7 +36,7 @@ from models.eligibility import (
 )
 from models.rule import RuleSet, applies_to_offering
 from resolvers.errors import BadUserInput
-from resolvers.queries import Sessions, fetch_all, fetch_rows
+from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -157,12 +157,10 @@ async def rules_of_offerings(
         sa.select(col(Offering.id), EligibilityRule)
         .join(EligibilityRule, applies_to_offering())
         .where(col(Offering.id).in_(offering_ids))
-        .order_by(col(Offering.id), col(EligibilityRule.scope), col(EligibilityRule.id)),
+        .order_by(col(Offering.id), col(EligibilityRule.id)),
     )
-    found: dict[int, list[EligibilityRule]] = {}
-    for offering_id, rule in rows:
-        found.setdefault(offering_id or 0, []).append(rule)
-    return [sorted(found.get(i, []), key=_inheritance_order) for i in offering_ids]
+    found = grouped(offering_ids, [(offering_id or 0, rule) for offering_id, rule in rows])
+    return [sorted(rules, key=_inheritance_order) for rules in found]
 
 
 _SCOPE_ORDER = {RuleScope.AREA: 0, RuleScope.PROVIDER: 1, RuleScope.OFFERING: 2}
@@ -203,5 +201,4 @@ async def rules_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Eligibilit
     rows = await fetch_all(
         sessions, sa.select(EligibilityRule).where(col(EligibilityRule.id).in_(ids))
     )
-    found = {row.id: row for row in rows}
-    return [found.get(i) for i in ids]
+    return by_key(ids, rows, lambda rule: rule.id)
