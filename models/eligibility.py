@@ -42,7 +42,7 @@ from __future__ import annotations
 import enum
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar, NamedTuple, Self, TypeAlias, TypeVar
@@ -774,6 +774,7 @@ _VERDICTS = {
     Outcome.FAILED: Verdict.NOT_ELIGIBLE,
     Outcome.UNKNOWN: Verdict.UNKNOWN,
 }
+_OUTCOME_OF = {verdict: outcome for outcome, verdict in _VERDICTS.items()}
 _ANSWERS = {
     Outcome.PASSED: Bilingual("sì", "yes"),
     Outcome.FAILED: Bilingual("no", "no"),
@@ -803,6 +804,13 @@ def _evaluate(
     # A list, not a generator: every child is evaluated so that every reason is reported.
     outcomes = [_evaluate(child, profile, negated, reasons) for child in rule.rules]
     return _all(outcomes) if isinstance(rule, All) else _any(outcomes)
+
+
+def all_of(verdicts: Iterable[Verdict]) -> Verdict:
+    """The verdict of rules that must all hold, from each rule's verdict (the same
+    three-valued conjunction as `all`)."""
+    outcomes = [_OUTCOME_OF[verdict] for verdict in verdicts]
+    return _VERDICTS[_all(outcomes)]
 
 
 def _all(outcomes: Sequence[Outcome]) -> Outcome:

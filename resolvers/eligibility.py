@@ -31,6 +31,7 @@ from models.eligibility import (
     Evaluation,
     Rule,
     Verdict,
+    all_of,
     evaluate,
     parse_rule,
 )
@@ -97,19 +98,13 @@ async def eligible_condition(sessions: Sessions, flt: EligibilityFilter) -> sa.C
     accepted = [
         set_id
         for set_id, hashes in sets
-        if not _rejects(_conjunction(verdicts, hashes.split()), flt.include_unknown)
+        if not _rejects(
+            all_of(verdicts.get(h, Verdict.UNKNOWN) for h in hashes.split()), flt.include_unknown
+        )
     ]
     # As an expression no index serves, so that the planner keeps walking the ordering's
     # index for a page (most offerings usually pass) instead of sorting every match.
     return sa.func.coalesce(col(Offering.rule_set_id), 0).in_([0, *accepted])
-
-
-def _conjunction(verdicts: dict[str, Verdict], hashes: list[str]) -> Verdict:
-    """The verdict of rules that must all hold (three-valued: a failure decides)."""
-    found = [verdicts.get(body_hash, Verdict.UNKNOWN) for body_hash in hashes]
-    if Verdict.NOT_ELIGIBLE in found:
-        return Verdict.NOT_ELIGIBLE
-    return Verdict.UNKNOWN if Verdict.UNKNOWN in found else Verdict.ELIGIBLE
 
 
 # Parsed rules by the hash of their canonical JSON. A hash always names the same rule, so

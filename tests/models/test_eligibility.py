@@ -29,6 +29,7 @@ from models.eligibility import (
     Rule,
     RuleError,
     Verdict,
+    all_of,
     conditions,
     describe,
     evaluate,
@@ -641,3 +642,13 @@ def test_any_json_is_either_a_rule_or_a_rule_error(data: object) -> None:
         assert str(result).startswith("rule")
     else:
         assert parse_rule(rule_json(result)) == result
+
+
+@PROPERTY
+@given(st.lists(rules, min_size=1, max_size=4), profiles)
+def test_all_of_the_verdicts_is_the_verdict_of_all_the_rules(
+    parts: list[Rule], profile: BeneficiaryProfile
+) -> None:
+    verdicts = [evaluate(rule, profile).verdict for rule in parts]
+
+    assert all_of(verdicts) == evaluate(All(tuple(parts)), profile).verdict
