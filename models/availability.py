@@ -14,8 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +22,13 @@ from sqlmodel import col
 
 from models.offering import Offering
 from models.recurrence import Occurrence as Expanded
-from models.recurrence import RecurrenceError, ScheduleLike, TooManyOccurrences, expand
+from models.recurrence import (
+    RecurrenceError,
+    ScheduleLike,
+    TooManyOccurrences,
+    expand,
+    recurs_from,
+)
 from models.schedule import Occurrence, Schedule
 from models.types import utc_now
 
@@ -49,33 +54,7 @@ def occurrences_to_store(
         except TooManyOccurrences:
             # A dense rule (hourly slots): store less far ahead rather than too many rows.
             until = schedule.starts_at + (until - schedule.starts_at) / 2
-    last = _rule_until(schedule.rrule)
-    ends = schedule.rrule is None or (last is not None and last < until)
-    if ends and not _has_rdate_from(schedule, until):
-        return found, None
-    return found, until
-
-
-def _has_rdate_from(schedule: ScheduleLike, moment: datetime) -> bool:
-    """Whether the schedule adds a date (RDATE) at or after `moment`."""
-    zone = ZoneInfo(schedule.timezone)
-    for token in schedule.rdates.split():
-        value = datetime.fromisoformat(token)
-        if (value if value.tzinfo else value.replace(tzinfo=zone)) >= moment:
-            return True
-    return False
-
-
-def _rule_until(rrule: str | None) -> datetime | None:
-    """The UTC UNTIL of an RRULE (RFC 5545 3.3.10), when it has one."""
-    for part in (rrule or "").split(";"):
-        name, _, value = part.partition("=")
-        if name.upper() == "UNTIL" and value.endswith("Z"):
-            try:
-                return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            except ValueError:
-                return None
-    return None
+    return found, until if recurs_from(schedule, until) else None
 
 
 async def refresh_occurrences(

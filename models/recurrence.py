@@ -139,6 +139,22 @@ def open_at(schedule: ScheduleLike, moment: datetime) -> bool:
     return bool(expand(schedule, moment, moment + _TICK))
 
 
+def recurs_from(schedule: ScheduleLike, moment: datetime) -> bool:
+    """Whether the schedule may have an occurrence starting at or after `moment`: an RDATE
+    from then on, or an RRULE without an UNTIL before it (a COUNT rule may)."""
+    if any(rdate >= moment for rdate in _instants(schedule.rdates, _zone(schedule.timezone))):
+        return True
+    if schedule.rrule is None:
+        return False
+    until = _parts(schedule.rrule).get("UNTIL")
+    if until is None:
+        return True
+    try:
+        return datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) >= moment
+    except ValueError:
+        return True  # an UNTIL this cannot read: assume it goes on
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """A schedule resolved for expansion: zone, local DTSTART and occurrence length."""

@@ -17,6 +17,7 @@ from models.recurrence import (
     TooManyOccurrences,
     expand,
     open_at,
+    recurs_from,
 )
 from models.schedule import Schedule
 
@@ -639,3 +640,21 @@ def test_skipping_ahead_finds_what_walking_from_dtstart_finds(
     schedule, window_start, window_end = case
 
     assert expand(schedule, window_start, window_end) == walked(schedule, window_start, window_end)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "recurs"),
+    [
+        (Plain(rome(2026, 12, 1, 9)), False),
+        (Plain(rome(2026, 12, 1, 9), rdates="2027-03-02T09:00:00+01:00"), True),
+        (Plain(rome(2026, 12, 1, 9), rdates="2027-02-27T09:00:00+01:00"), False),
+        (Plain(rome(2026, 12, 1, 9), rrule="FREQ=WEEKLY"), True),
+        (Plain(rome(2026, 12, 1, 9), rrule="FREQ=WEEKLY;COUNT=3"), True),
+        (Plain(rome(2026, 12, 1, 9), rrule="FREQ=WEEKLY;UNTIL=20270301T080000Z"), True),
+        (Plain(rome(2026, 12, 1, 9), rrule="FREQ=WEEKLY;UNTIL=20270228T235959Z"), False),
+    ],
+)
+def test_recurs_from_says_whether_a_start_may_come_at_or_after_a_moment(
+    schedule: Plain, recurs: bool
+) -> None:
+    assert recurs_from(schedule, utc(2027, 3, 1, 8)) is recurs
