@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -16,11 +17,12 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
-from hub.graphql import GraphQLApp
+from hub.graphql import GraphQLEndpoint
+from hub.http_limits import BoundedRequests, HTTPLimits
+from hub.pipeline import Pipeline
 from hub.settings import Settings
 from models.db import create_engine, init_db, ping, session_factory
 from resolvers.availability import LiveAvailability
-from schema import build_schema
 
 log = logging.getLogger("concilia.hub")
 
@@ -43,7 +45,7 @@ def create_app(
     client = http_client()
     if live is None:
         live = LiveRefresher.for_sources(client, sessions, _declared_sources(settings))
-    graphql = GraphQLApp(build_schema(), sessions, live)
+    pipeline = Pipeline.of(settings, sessions, live)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -67,10 +69,11 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql),
+            Route("/graphql", GraphQLEndpoint(pipeline)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
+        middleware=[Middleware(BoundedRequests, limits=HTTPLimits.of(settings))],
         lifespan=lifespan,
     )
 

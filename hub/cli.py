@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError
+from hub.documents import ManifestError
 from hub.logs import redact_access_log
+from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
 from hub.syncing import Outcome, report, sync_all
 from models.db import create_engine, drop_db, init_db, is_sqlite, session_factory
-from resolvers.context import Context
 from schema import build_schema
 
 T = TypeVar("T")
@@ -201,16 +202,12 @@ def query(
     async def main() -> dict[str, Any]:
         engine = create_engine(settings.database_url)
         try:
-            context = Context(session_factory(engine), lang=language)
-            result = await build_schema().execute(
-                text, variable_values=values, context_value=context
-            )
+            pipeline = Pipeline.of(settings, session_factory(engine))
+            request = GraphQLRequest(query=text, variables=values, lang=language)
+            result: dict[str, Any] = orjson.loads((await pipeline.run(request)).body)
         finally:
             await engine.dispose()
-        response: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            response["errors"] = [error.formatted for error in result.errors]
-        return response
+        return result
 
     response = _run(main)
     typer.echo(orjson.dumps(response, option=orjson.OPT_INDENT_2).decode())
@@ -299,7 +296,7 @@ def main() -> None:
     _configure_logging()
     try:
         app()
-    except (CliError, ConfigError, FetchError) as error:
+    except (CliError, ConfigError, FetchError, ManifestError) as error:
         _echo_err(str(error))
         sys.exit(2)
     except ArgumentError as error:

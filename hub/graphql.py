@@ -1,76 +1,165 @@
-"""The GraphQL-over-HTTP endpoint: strawberry's ASGI view with the hub's context and errors."""
+"""GraphQL over HTTP at /graphql (https://graphql.github.io/graphql-over-http/draft/):
+POST and GET requests decoded into a GraphQLRequest for hub.pipeline, GraphiQL for browsers.
+
+A plain ASGI app: the portal's requests are small and many, and this path is all of the
+hub's own work between uvicorn and the pipeline.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
-from cross_web import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.http.ides import get_graphql_ide_html
 
 from hub.language import negotiate
-from resolvers.availability import LiveAvailability
-from resolvers.context import Context
-from resolvers.queries import Sessions
-from schema import HubSchema
+from hub.pipeline import GraphQLRequest, Pipeline
 
-_HTTP_CODES = {400: "BAD_REQUEST", 405: "METHOD_NOT_ALLOWED", 415: "UNSUPPORTED_MEDIA_TYPE"}
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+_JSON = b"application/json"
+_ALLOW = (b"allow", b"GET, POST")
 
 
-def error_response(status: int, message: str, code: str | None = None) -> Response:
-    """A GraphQL-shaped JSON error for requests that never reach execution."""
-    body = {"errors": [{"message": message, "extensions": {"code": code or _code(status)}}]}
-    # RFC 9110 section 15.5.6: a 405 names the methods the resource supports.
-    headers = {"Allow": "GET, POST"} if status == 405 else None
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+class BadRequest(Exception):
+    """A request that is not a GraphQL-over-HTTP request (answered 4xx, not executed)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def error_body(message: str, code: str) -> bytes:
+    """The JSON of a request refused before reaching GraphQL."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+class GraphQLEndpoint:
+    """The /graphql endpoint: POST and GET queries, GraphiQL at GET for browsers."""
+
+    def __init__(self, pipeline: Pipeline, *, graphiql: bool = True) -> None:
+        self.pipeline = pipeline
+        self.graphiql = get_graphql_ide_html("graphiql").encode() if graphiql else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = _headers(scope)
+        method = scope["method"]
+        try:
+            if method == "POST":
+                request = self._post(await _body(receive), headers)
+            elif method in {"GET", "HEAD"}:
+                if self.graphiql is not None and _wants_ide(scope, headers):
+                    await _send(send, 200, self.graphiql, b"text/html; charset=utf-8")
+                    return
+                request = self._get(scope, headers)
+            else:
+                request = _not_allowed(method)
+        except BadRequest as refused:
+            body = error_body(str(refused), _HTTP_CODES[refused.status])
+            extra = [_ALLOW] if refused.status == 405 else []
+            await _send(send, refused.status, body, _JSON, extra)
+            return
+        response = await self.pipeline.run(request)
+        status = 405 if response.not_allowed else 200
+        await _send(send, status, response.body, _JSON, [_ALLOW] if status == 405 else [])
+
+    def _post(self, body: bytes, headers: dict[bytes, bytes]) -> GraphQLRequest:
+        media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if media_type != _JSON:
+            raise BadRequest("Send the request as application/json.", 415)
+        try:
+            params = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise BadRequest("The request body is not valid JSON.") from None
+        if not isinstance(params, dict):
+            raise BadRequest("The request body must be a JSON object (batching is not supported).")
+        return _request(params, headers, mutable=True)
+
+    def _get(self, scope: Scope, headers: dict[bytes, bytes]) -> GraphQLRequest:
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        params: dict[str, Any] = dict(parse_qsl(query_string, keep_blank_values=True))
+        for name in ("variables", "extensions"):
+            if params.get(name):
+                try:
+                    params[name] = orjson.loads(params[name])
+                except orjson.JSONDecodeError:
+                    raise BadRequest(f"`{name}` is not valid JSON.") from None
+            else:
+                params.pop(name, None)
+        if not params.get("query") and not params.get("documentId") and "extensions" not in params:
+            raise BadRequest("The request has no `query`.")
+        return _request(params, headers, mutable=False)
+
+
+def _not_allowed(method: str) -> GraphQLRequest:
+    raise BadRequest(f"{method} is not supported: use GET or POST.", 405)
+
+
+def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool) -> GraphQLRequest:
+    query = params.get("query")
+    variables = params.get("variables")
+    operation_name = params.get("operationName")
+    extensions = params.get("extensions")
+    document_id = params.get("documentId")
+    if query is not None and not isinstance(query, str):
+        raise BadRequest("`query` must be a string.")
+    if query is None and document_id is None and not extensions:
+        raise BadRequest("The request has no `query`.")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be a JSON object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("`operationName` must be a string.")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("`extensions` must be a JSON object.")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("`documentId` must be a string.")
+    language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None)
+    return GraphQLRequest(
+        query=query,
+        variables=variables,
+        operation_name=operation_name or None,
+        extensions=extensions,
+        document_id=document_id,
+        lang=language,
+        mutable=mutable,
     )
 
 
-def _code(status: int) -> str:
-    return _HTTP_CODES.get(status, "BAD_REQUEST")
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return dict(scope.get("headers") or ())
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """POST and GET queries, GraphiQL for browsers, a fresh Context per request."""
+def _wants_ide(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    """A browser opening /graphql (no query, HTML accepted) gets GraphiQL."""
+    accept = headers.get(b"accept", b"")
+    return b"text/html" in accept and b"query=" not in scope.get("query_string", b"")
 
-    def __init__(
-        self, schema: HubSchema, sessions: Sessions, live: LiveAvailability | None = None
-    ) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
-        self.sessions = sessions
-        self.live = live
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            response = await self.run(Request(scope=scope, receive=receive))
-        except HTTPException as error:
-            response = error_response(error.status_code, error.reason)
-        await response(scope, receive, send)
+async def _body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BadRequest("The client disconnected.")
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        del response
-        language = negotiate(request.headers.get("accept-language"))
-        return Context(self.sessions, lang=language, live=self.live)
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    def decode_json(self, data: str | bytes) -> object:
-        # orjson.JSONDecodeError is a json.JSONDecodeError, which the view maps to a 400;
-        # unlike json.loads it also reports bodies that are not UTF-8 that way.
-        return orjson.loads(data)
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """The decoded body, which GraphQL over HTTP requires to be a JSON object."""
-        value = super().parse_json(data)
-        if not isinstance(value, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object")
-        return value
+async def _send(
+    send: Send,
+    status: int,
+    body: bytes,
+    media_type: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
+    await send({"type": "http.response.body", "body": body})

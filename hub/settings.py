@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.limits import Limits
 from models.db import DEFAULT_DATABASE_URL
+
+_LIMITS = Limits()
 
 
 class Settings(BaseSettings):
@@ -21,3 +26,41 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    # production: no access log by default (development keeps it).
+    env: Literal["development", "production"] = "development"
+    # Server processes of `concilia serve`; none: one per core.
+    workers: int | None = Field(default=None, ge=1)
+    access_log: bool | None = None
+
+    # The budget of every request (README, "Limits").
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    body_timeout: float = Field(default=10.0, gt=0)
+    max_url_bytes: int = Field(default=16_384, ge=256)
+    max_header_bytes: int = Field(default=16_384, ge=1_024)
+    max_tokens: int = Field(default=_LIMITS.max_tokens, ge=1)
+    max_depth: int = Field(default=_LIMITS.max_depth, ge=1)
+    max_aliases: int = Field(default=_LIMITS.max_aliases, ge=0)
+    max_root_fields: int = Field(default=_LIMITS.max_root_fields, ge=1)
+    max_cost: int = Field(default=_LIMITS.max_cost, ge=1)
+    execution_timeout: float = Field(default=10.0, gt=0)
+    report_cost: bool = False
+
+    # Persisted documents: a manifest of trusted documents (README, "Persisted queries"),
+    # and whether only those may run.
+    trusted_documents: Path | None = None
+    trusted_only: bool = False
+    document_cache_size: int = Field(default=1_000, ge=1)
+
+    def limits(self) -> Limits:
+        """The document limits these settings give."""
+        return Limits(
+            max_tokens=self.max_tokens,
+            max_depth=self.max_depth,
+            max_aliases=self.max_aliases,
+            max_root_fields=self.max_root_fields,
+            max_cost=self.max_cost,
+        )
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"

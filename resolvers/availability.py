@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from models import Occurrence, Offering, Schedule, Slot, SlotStatus
 from models.availability import LiveValue, uncovered_schedules
 from models.recurrence import RecurrenceError, TooManyOccurrences, expand, open_at
 from resolvers.errors import BadUserInput
+from resolvers.inputs import utc_moment
 from resolvers.queries import Sessions, children, fetch_all, grouped
 
 if TYPE_CHECKING:
@@ -49,13 +50,12 @@ class Window:
     @classmethod
     def of(cls, start: datetime, end: datetime, what: str = "the window") -> Window:
         """A checked window: aware bounds, start before end, at most MAX_WINDOW long."""
-        if start.tzinfo is None or end.tzinfo is None:
-            raise BadUserInput(f"{what}: times need a UTC offset, e.g. 2026-11-28T09:00:00+01:00")
+        start, end = utc_moment(start, f"{what}.from"), utc_moment(end, f"{what}.to")
         if end <= start:
             raise BadUserInput(f"{what}: `to` must be after `from`")
         if end - start > MAX_WINDOW:
             raise BadUserInput(f"{what}: at most {MAX_WINDOW.days} days")
-        return cls(start.astimezone(UTC), end.astimezone(UTC))
+        return cls(start, end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +79,6 @@ class LiveAvailability(Protocol):
     one to each request. Slots whose source is not live are left out of the answer."""
 
     async def values(self, slots: Sequence[Slot]) -> dict[int, LiveValue]: ...
-
-
-def _utc(moment: datetime, argument: str) -> datetime:
-    """A moment a client sent, in UTC; BadUserInput when it has no offset."""
-    if moment.tzinfo is None:
-        raise BadUserInput(f"`{argument}` needs a UTC offset, e.g. 2026-11-28T10:00:00+01:00")
-    return moment.astimezone(UTC)
 
 
 # --- Filters ---------------------------------------------------------------------------
@@ -130,7 +123,7 @@ async def available_condition(sessions: Sessions, window: Window) -> sa.ColumnEl
 
 async def open_condition(sessions: Sessions, moment: datetime) -> sa.ColumnElement[bool]:
     """Offerings open at a moment: an occurrence or a slot covers it."""
-    moment = _utc(moment, "openAt")
+    moment = utc_moment(moment, "openAt")
     extra = await _expanded_on_demand(sessions, moment + _INSTANT, lambda s: open_at(s, moment))
     covering = sa.select(sa.literal(1)).where(
         col(Occurrence.offering_id) == col(Offering.id),
@@ -255,7 +248,7 @@ def _refreshed(entry: Entry, value: LiveValue | None) -> Entry:
 
 async def is_open(ctx: Context, offering_id: int, moment: datetime) -> bool:
     """Whether an offering is open at a moment: an occurrence or a slot covers it."""
-    moment = _utc(moment, "time")
+    moment = utc_moment(moment, "time")
     schedules = await ctx.loaders.offering_schedules.load(offering_id)
     if any(_open(schedule, moment) for schedule in schedules):
         return True

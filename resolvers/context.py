@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 
 from models import (
     Category,
@@ -26,49 +26,83 @@ from resolvers.queries import Sessions
 
 
 class Loaders:
-    """Every DataLoader of one request; created fresh for each request, never shared."""
+    """Every DataLoader of one request; created fresh for each request, never shared.
+    Each is made on first use: a request pays only for the loaders its fields need."""
 
     def __init__(self, sessions: Sessions) -> None:
         self._sessions = sessions
-        self.offering = Loader[int, Offering | None](partial(offerings.offerings_by_id, sessions))
-        self.provider = Loader[int, Provider | None](partial(providers.providers_by_id, sessions))
-        self.location = Loader[int, Location | None](partial(locations.locations_by_id, sessions))
-        self.category = Loader[int, Category | None](partial(taxonomy.categories_by_id, sessions))
-        self.source = Loader[int, Source | None](partial(sources.sources_by_id, sessions))
-        self.sync_run = Loader[int, SyncRun | None](partial(sources.sync_runs_by_id, sessions))
-        self.offering_locations = Loader[int, list[Location]](
-            partial(offerings.locations_of_offerings, sessions)
-        )
-        self.offering_categories = Loader[int, list[Category]](
-            partial(offerings.categories_of_offerings, sessions)
-        )
-        self.offering_languages = Loader[int, list[str]](
-            partial(offerings.languages_of_offerings, sessions)
-        )
-        self.offering_cost_options = Loader[int, list[CostOption]](
-            partial(offerings.cost_options_of_offerings, sessions)
-        )
-        self.provider_locations = Loader[int, list[Location]](
-            partial(providers.locations_of_providers, sessions)
-        )
-        self.category_offering_count = Loader[int, int](
-            partial(taxonomy.category_offering_counts, sessions)
-        )
-        self.last_run = Loader[int, SyncRun | None](partial(sources.last_runs, sessions))
-        self.run_problems = Loader[int, list[SyncProblem]](
-            partial(sources.problems_of_runs, sessions)
-        )
-        self.offering_schedules = Loader[int, list[Schedule]](
-            partial(availability.schedules_of_offerings, sessions)
-        )
-        self.offering_rules = Loader[int, list[EligibilityRule]](
-            partial(eligibility.rules_of_offerings, sessions)
-        )
-        self.rule = Loader[int, EligibilityRule | None](partial(eligibility.rules_by_id, sessions))
         self._slots: dict[availability.SlotWindow, Loader[int, list[Slot]]] = {}
         self._provider_offerings: dict[
             offerings.ProviderOfferingsArgs, Loader[int, Page[Offering]]
         ] = {}
+
+    @cached_property
+    def offering(self) -> Loader[int, Offering | None]:
+        return Loader(partial(offerings.offerings_by_id, self._sessions))
+
+    @cached_property
+    def provider(self) -> Loader[int, Provider | None]:
+        return Loader(partial(providers.providers_by_id, self._sessions))
+
+    @cached_property
+    def location(self) -> Loader[int, Location | None]:
+        return Loader(partial(locations.locations_by_id, self._sessions))
+
+    @cached_property
+    def category(self) -> Loader[int, Category | None]:
+        return Loader(partial(taxonomy.categories_by_id, self._sessions))
+
+    @cached_property
+    def source(self) -> Loader[int, Source | None]:
+        return Loader(partial(sources.sources_by_id, self._sessions))
+
+    @cached_property
+    def sync_run(self) -> Loader[int, SyncRun | None]:
+        return Loader(partial(sources.sync_runs_by_id, self._sessions))
+
+    @cached_property
+    def offering_locations(self) -> Loader[int, list[Location]]:
+        return Loader(partial(offerings.locations_of_offerings, self._sessions))
+
+    @cached_property
+    def offering_categories(self) -> Loader[int, list[Category]]:
+        return Loader(partial(offerings.categories_of_offerings, self._sessions))
+
+    @cached_property
+    def offering_languages(self) -> Loader[int, list[str]]:
+        return Loader(partial(offerings.languages_of_offerings, self._sessions))
+
+    @cached_property
+    def offering_cost_options(self) -> Loader[int, list[CostOption]]:
+        return Loader(partial(offerings.cost_options_of_offerings, self._sessions))
+
+    @cached_property
+    def provider_locations(self) -> Loader[int, list[Location]]:
+        return Loader(partial(providers.locations_of_providers, self._sessions))
+
+    @cached_property
+    def category_offering_count(self) -> Loader[int, int]:
+        return Loader(partial(taxonomy.category_offering_counts, self._sessions))
+
+    @cached_property
+    def last_run(self) -> Loader[int, SyncRun | None]:
+        return Loader(partial(sources.last_runs, self._sessions))
+
+    @cached_property
+    def run_problems(self) -> Loader[int, list[SyncProblem]]:
+        return Loader(partial(sources.problems_of_runs, self._sessions))
+
+    @cached_property
+    def offering_schedules(self) -> Loader[int, list[Schedule]]:
+        return Loader(partial(availability.schedules_of_offerings, self._sessions))
+
+    @cached_property
+    def offering_rules(self) -> Loader[int, list[EligibilityRule]]:
+        return Loader(partial(eligibility.rules_of_offerings, self._sessions))
+
+    @cached_property
+    def rule(self) -> Loader[int, EligibilityRule | None]:
+        return Loader(partial(eligibility.rules_by_id, self._sessions))
 
     def provider_offerings(
         self, args: offerings.ProviderOfferingsArgs

@@ -7,7 +7,7 @@ import enum
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +31,12 @@ from models import (
 )
 from models.offering import UNKNOWN_PRICE_RANK
 from models.taxonomy import CATEGORY_INFO
-from models.text import search_terms
 from resolvers.availability import Window, available_condition, open_condition
 from resolvers.eligibility import EligibilityFilter, eligible_condition
 from resolvers.errors import BadUserInput
+from resolvers.inputs import MAX_INTEGER, language_code, search_words, shown
 from resolvers.pagination import (
+    CursorKind,
     CursorValue,
     Direction,
     Page,
@@ -125,7 +126,7 @@ def conditions(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
         where.append(col(Offering.delivery_mode) == flt.delivery_mode)
     if flt.language is not None:
         speaking = sa.select(col(OfferingLanguage.offering_id)).where(
-            col(OfferingLanguage.language) == flt.language.strip().lower()
+            col(OfferingLanguage.language) == language_code(flt.language)
         )
         where.append(col(Offering.id).in_(speaking))
     if flt.free_only:
@@ -134,7 +135,7 @@ def conditions(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
         where.append(col(Offering.min_price_cents) <= _cents(flt.max_price))
     if flt.text is not None:
         where.extend(
-            col(Offering.search_text).like(f"% {term}%") for term in search_terms(flt.text)
+            col(Offering.search_text).like(f"% {term}%") for term in search_words(flt.text)
         )
     return where
 
@@ -155,7 +156,7 @@ async def computed_conditions(
 
 def _in_category(code: str) -> sa.ColumnElement[bool]:
     if code not in CATEGORY_INFO:
-        raise BadUserInput(f"unknown category {code!r}; the `categories` field lists them")
+        raise BadUserInput(f"unknown category {shown(code)}; the `categories` field lists them")
     linked = (
         sa.select(col(OfferingCategory.offering_id))
         .join(Category, col(Category.id) == col(OfferingCategory.category_id))
@@ -165,13 +166,13 @@ def _in_category(code: str) -> sa.ColumnElement[bool]:
 
 
 def _cents(price: Decimal) -> int:
-    try:
-        cents = (price * 100).to_integral_value()
-    except InvalidOperation:
-        raise BadUserInput("`maxPrice` must be a number") from None
-    if not cents.is_finite() or cents < 0:
+    """A price bound in cents; any bound above the dearest storable price is that price."""
+    if not price.is_finite() or price < 0:
         raise BadUserInput("`maxPrice` must be a non-negative amount in euro")
-    return int(cents)
+    # Compared before multiplying: 1e999999 * 100 overflows the decimal context.
+    if price >= Decimal(MAX_INTEGER) / 100:
+        raise BadUserInput(f"`maxPrice` must be at most {MAX_INTEGER // 100:,} euro")
+    return int((price * 100).to_integral_value())
 
 
 def _sort_key(order: OfferingOrder, lang: Language) -> tuple[str, Any]:
@@ -193,11 +194,12 @@ def _cursor_value(name: str, offering: Offering) -> CursorValue:
     return offering.title_sort_en if name == "title_en" else offering.title_sort_it
 
 
+_CURSOR_KINDS: dict[str, CursorKind] = {"changed": "time", "price": "integer"}
+
+
 def _after(name: str, key: Any, direction: Direction, cursor: str) -> sa.ColumnElement[bool]:
-    value, id_ = decode_cursor(cursor, f"{name}:{direction.value}")
-    typed: Any = value
-    if name == "changed" and isinstance(value, str):
-        typed = datetime.fromisoformat(value)
+    kind = _CURSOR_KINDS.get(name, "text")
+    typed, id_ = decode_cursor(cursor, f"{name}:{direction.value}", kind)
     row = sa.tuple_(key, col(Offering.id))
     if direction is Direction.ASC:
         return row > sa.tuple_(sa.literal(typed), sa.literal(id_))

@@ -7,17 +7,22 @@ import binascii
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
 
 import orjson
 
 from resolvers.errors import BadUserInput
+from resolvers.inputs import MAX_INTEGER, shown
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
 CursorValue = str | int | float | None
+# What a cursor's sort value is: a folded title or name, a time, or a price in cents.
+CursorKind = Literal["text", "time", "integer"]
+MAX_CURSOR_LENGTH = 2_000
 
 
 class Direction(enum.Enum):
@@ -44,19 +49,48 @@ def encode_cursor(ordering: str, value: CursorValue, id_: int) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, ordering: str) -> tuple[CursorValue, int]:
-    """The sort value and id in `cursor`; BadUserInput if it is malformed or was made
-    for another ordering."""
+def decode_cursor(cursor: str, ordering: str, kind: CursorKind) -> tuple[Any, int]:
+    """The sort value (a `kind` value) and id in `cursor`; BadUserInput if it is malformed
+    or was made for another ordering."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise BadUserInput("invalid cursor: too long")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         made_for, value, id_ = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise BadUserInput(f"invalid cursor {cursor!r}") from None
+        raise BadUserInput(f"invalid cursor {shown(cursor)}") from None
     if made_for != ordering:
         raise BadUserInput("the cursor was made for another ordering or language")
-    if not isinstance(id_, int) or not isinstance(value, str | int | float | None):
-        raise BadUserInput(f"invalid cursor {cursor!r}")
-    return value, id_
+    if not _integer(id_):
+        raise BadUserInput(f"invalid cursor {shown(cursor)}")
+    try:
+        return _typed(value, kind), id_
+    except (ValueError, TypeError):
+        raise BadUserInput(f"invalid cursor {shown(cursor)}") from None
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INTEGER
+
+
+def _typed(value: object, kind: CursorKind) -> Any:
+    """A cursor's sort value as the column it is compared with holds it."""
+    if kind == "integer":
+        if not _integer(value):
+            raise TypeError("not an integer")
+        return value
+    if kind == "time":
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise TypeError("not a time")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("no offset")
+        return moment
+    if not isinstance(value, str) or "\x00" in value:
+        raise TypeError("not a text")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

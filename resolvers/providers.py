@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from models import Location, Provider
-from models.text import search_terms
+from resolvers.inputs import search_words, vat_number
 from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
 from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_scalar
 
@@ -34,10 +34,10 @@ def conditions(flt: ProviderFilter) -> list[sa.ColumnElement[bool]]:
     if flt.alliance_member is not None:
         where.append(col(Provider.alliance_member) == flt.alliance_member)
     if flt.vat_number is not None:
-        where.append(col(Provider.vat_number) == flt.vat_number.strip())
+        where.append(col(Provider.vat_number) == vat_number(flt.vat_number))
     if flt.text is not None:
         where.extend(
-            (" " + col(Provider.name_sort)).like(f"% {term}%") for term in search_terms(flt.text)
+            (" " + col(Provider.name_sort)).like(f"% {term}%") for term in search_words(flt.text)
         )
     return where
 
@@ -50,7 +50,7 @@ async def providers_page(
     where = conditions(flt)
     statement = sa.select(Provider).where(*where)
     if after is not None:
-        value, id_ = decode_cursor(after, _ORDERING)
+        value, id_ = decode_cursor(after, _ORDERING, "text")
         statement = statement.where(
             sa.tuple_(col(Provider.name_sort), col(Provider.id))
             > sa.tuple_(sa.literal(value), sa.literal(id_))

@@ -2,49 +2,28 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import strawberry
-from graphql.error import GraphQLError
-from strawberry.extensions import QueryDepthLimiter, ValidationCache
-from strawberry.types import ExecutionContext
 
 from schema.eligibility import EligibilityRule
-from schema.errors import ErrorCodes, error_code
+from schema.errors import error_code
 from schema.location import Location
 from schema.offering import Offering
-from schema.operations import OperationNameRequired
 from schema.provider import Provider
 from schema.query import Query
 from schema.source import Source, SyncRun
 from schema.taxonomy import Category
 
-MAX_QUERY_DEPTH = 12
-DOCUMENT_CACHE_SIZE = 256
-
-
-class HubSchema(strawberry.Schema):
-    """The schema; only unexpected errors are logged (by `schema.errors`), not client mistakes."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        del errors, execution_context  # logged by ErrorCodes when they are ours to fix
+HubSchema = strawberry.Schema
 
 
 def build_schema(**kwargs: Any) -> HubSchema:
-    """A new schema instance (the extensions are per schema)."""
+    """A new schema instance. Requests run through hub.pipeline, which parses, limits,
+    validates and formats errors itself; the schema only declares types and resolvers."""
     return HubSchema(
         query=Query,
         types=[Offering, Provider, Location, Category, Source, SyncRun, EligibilityRule],
-        extensions=[
-            ErrorCodes,
-            OperationNameRequired,
-            partial(QueryDepthLimiter, max_depth=MAX_QUERY_DEPTH),
-            # The portal and partners send the same documents again and again.
-            partial(ValidationCache, maxsize=DOCUMENT_CACHE_SIZE),
-        ],
         **kwargs,
     )
 

@@ -2,18 +2,15 @@
 
 Codes: BAD_USER_INPUT (bad argument or variable values), NOT_FOUND,
 GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL_SERVER_ERROR (message masked,
-details only in the server log).
+details only in the server log). Errors raised before execution (parsing, limits,
+validation) get their codes where they arise, in hub.documents and hub.pipeline.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionResult
 
 from resolvers.errors import DomainError
 
@@ -56,13 +53,3 @@ def coded(error: GraphQLError) -> GraphQLError:
         )
     error.extensions = {**(error.extensions or {}), "code": code}
     return error
-
-
-class ErrorCodes(SchemaExtension):
-    """Gives every error of a result its `extensions.code`."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if isinstance(result, GraphQLExecutionResult | ExecutionResult) and result.errors:
-            result.errors = [coded(error) for error in result.errors]

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.app import create_app
+from hub.limits import Limits
 from models.db import create_engine
 from resolvers.pagination import MAX_PAGE_SIZE
-from schema import MAX_QUERY_DEPTH
 from tests.utils import demo
 from tests.utils.graphql import GraphQLClient
 
+MAX_QUERY_DEPTH = Limits().max_depth
 JSON = {"accept": "application/json"}
 JSON_BODY = {"content-type": "application/json"}
 AREAS = "{ areas { area offeringCount } }"
@@ -245,10 +246,15 @@ async def test_query_as_deep_as_the_limit_is_allowed(gql: GraphQLClient) -> None
     assert data["offerings"]["edges"]
 
 
-async def test_query_deeper_than_the_limit_is_a_validation_failure(gql: GraphQLClient) -> None:
+async def test_query_deeper_than_the_limit_is_too_complex(gql: GraphQLClient) -> None:
     result = await gql.execute(nested(MAX_QUERY_DEPTH + 1))
-    assert [error["extensions"]["code"] for error in result["errors"]] == [
-        "GRAPHQL_VALIDATION_FAILED"
+    assert [error["extensions"] for error in result["errors"]] == [
+        {
+            "code": "QUERY_TOO_COMPLEX",
+            "limit": "depth",
+            "maximum": MAX_QUERY_DEPTH,
+            "actual": MAX_QUERY_DEPTH + 1,
+        }
     ]
     assert result["data"] is None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 import uvicorn
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 @dataclass(frozen=True)
@@ -151,19 +151,27 @@ class FeedServer:
 
 async def running(server: FeedServer) -> AsyncIterator[FeedServer]:
     """Run `server` under uvicorn on a free 127.0.0.1 port until the iterator closes."""
+    async for base_url in serving(server):
+        server.base_url = base_url
+        yield server
+
+
+async def serving(app: ASGIApp, *, lifespan: bool = False) -> AsyncIterator[str]:
+    """Run an ASGI app under uvicorn on a free 127.0.0.1 port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     host, port = sock.getsockname()
-    config = uvicorn.Config(server, log_level="critical", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="critical", lifespan="on" if lifespan else "off", access_log=False
+    )
     uv = uvicorn.Server(config)
     task = asyncio.create_task(uv.serve(sockets=[sock]))
     while not uv.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)  # uvicorn signals start-up only through this flag
-    server.base_url = f"http://{host}:{port}"
     try:
-        yield server
+        yield f"http://{host}:{port}"
     finally:
         uv.should_exit = True
         await task

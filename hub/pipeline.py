@@ -1,0 +1,270 @@
+"""The request pipeline: from a GraphQL request to the bytes of its response.
+
+    document (by text, or by hash when persisted) -> parsed, measured, validated once
+      -> operation, cost with the variables -> response cache
+      -> compiled plan (known documents) or graphql-core + strawberry (any document)
+      -> response bytes
+
+Every request is bounded before it runs (hub.limits) and while it runs (a timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeGuard
+
+import orjson
+from graphql import GraphQLError, GraphQLSchema, execute
+from strawberry.execution.is_awaitable import optimized_is_awaitable
+
+from hub.documents import Document, DocumentError, Documents, Operation
+from hub.limits import LimitExceeded, Limits, check_cost, cost
+from hub.settings import Settings
+from models.enums import Language
+from resolvers.availability import LiveAvailability
+from resolvers.context import Context
+from resolvers.queries import Sessions
+from schema import HubSchema, build_schema
+from schema.errors import coded
+
+log = logging.getLogger("concilia.pipeline")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a request may use, besides the document limits."""
+
+    limits: Limits = field(default_factory=Limits)
+    execution_timeout: float = 10.0
+    # Put `extensions.cost` in every response, not only in refused ones.
+    report_cost: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> Budget:
+        return cls(
+            limits=settings.limits(),
+            execution_timeout=settings.execution_timeout,
+            report_cost=settings.report_cost,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLRequest:
+    """A GraphQL request as the transport decoded it (GraphQL over HTTP, or the CLI)."""
+
+    query: str | None
+    variables: Mapping[str, Any] | None = None
+    operation_name: str | None = None
+    extensions: Mapping[str, Any] | None = None
+    # A persisted document's id (GraphQL over HTTP's `documentId`).
+    document_id: str | None = None
+    lang: Language = Language.IT
+    # Whether the request may change data (POST) or only read it (GET).
+    mutable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQLResponse:
+    """The response to a request: JSON bytes, and what HTTP needs to know about them."""
+
+    body: bytes
+    ok: bool = True
+    # Whether the request failed before executing (parse, validation, limits): a request
+    # error in GraphQL over HTTP's sense.
+    request_error: bool = False
+    # The request used an operation the transport must not run (a mutation over GET).
+    not_allowed: bool = False
+
+
+class RequestError(Exception):
+    """A request that cannot run: its errors carry their `extensions.code`."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__(errors[0].message)
+        self.errors = errors
+
+
+def error(message: str, code: str, **extensions: Any) -> GraphQLError:
+    """A request error with its code."""
+    return GraphQLError(message, extensions={"code": code, **extensions})
+
+
+class Pipeline:
+    """Runs GraphQL requests against one schema and database; shared by every request."""
+
+    def __init__(
+        self,
+        schema: HubSchema,
+        sessions: Sessions,
+        *,
+        budget: Budget | None = None,
+        live: LiveAvailability | None = None,
+        document_cache_size: int = 1_000,
+        trusted_only: bool = False,
+    ) -> None:
+        self.schema = schema
+        self.graphql: GraphQLSchema = schema._schema
+        self.sessions = sessions
+        self.budget = budget or Budget()
+        self.live = live
+        self.documents = Documents(self.graphql, self.budget.limits, document_cache_size)
+        # Only documents registered from a manifest may run (no text, no APQ).
+        self.trusted_only = trusted_only
+
+    @classmethod
+    def of(
+        cls, settings: Settings, sessions: Sessions, live: LiveAvailability | None = None
+    ) -> Pipeline:
+        """The pipeline the settings describe, with their trusted documents loaded."""
+        pipeline = cls(
+            build_schema(),
+            sessions,
+            budget=Budget.of(settings),
+            live=live,
+            document_cache_size=settings.document_cache_size,
+            trusted_only=settings.trusted_only,
+        )
+        if settings.trusted_documents is not None:
+            pipeline.documents.load_manifest(settings.trusted_documents)
+        return pipeline
+
+    async def run(self, request: GraphQLRequest) -> GraphQLResponse:
+        """The response to a request; never raises for anything the client sent."""
+        try:
+            document = self.document(request)
+            operation = document.operation(request.operation_name)
+            if not operation.is_query and not request.mutable:
+                return GraphQLResponse(
+                    _errors_body([error("Only queries can be sent with GET.", "BAD_REQUEST")]),
+                    ok=False,
+                    request_error=True,
+                    not_allowed=True,
+                )
+            spent = self.cost(document, operation, request.variables)
+        except (RequestError, DocumentError) as refused:
+            return GraphQLResponse(_errors_body(refused.errors), ok=False, request_error=True)
+        context = Context(self.sessions, lang=request.lang, live=self.live)
+        try:
+            result = await asyncio.wait_for(
+                self.general(document, request, context), self.budget.execution_timeout
+            )
+        except TimeoutError:
+            log.warning(
+                "a request ran past the %ss execution timeout", self.budget.execution_timeout
+            )
+            timed_out = error(
+                f"The request took longer than {self.budget.execution_timeout:g} s.",
+                "EXECUTION_TIMEOUT",
+            )
+            return GraphQLResponse(_body(None, [timed_out], None), ok=False)
+        data, errors = result
+        extensions = {"cost": spent} if self.budget.report_cost else None
+        return GraphQLResponse(_body(data, errors, extensions), ok=not errors)
+
+    def document(self, request: GraphQLRequest) -> Document:
+        """The request's document: its text, or a persisted document named by hash."""
+        persisted = _persisted_hash(request)
+        if persisted is None:
+            if request.query is None:
+                raise RequestError([error("The request has no `query`.", "BAD_REQUEST")])
+            document = self.documents.get(request.query)
+            if self.trusted_only and not document.known:
+                raise RequestError(
+                    [error("Only trusted documents are accepted here.", "DOCUMENT_NOT_TRUSTED")]
+                )
+        elif request.query is None:
+            found = self.documents.by_id(persisted)
+            if found is None:
+                raise RequestError([error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
+            document = found
+        elif self.trusted_only:
+            raise RequestError(
+                [error("Only trusted documents are accepted here.", "DOCUMENT_NOT_TRUSTED")]
+            )
+        else:
+            document = self._register(persisted, request.query)
+        document.seen += 1
+        if document.errors:
+            raise DocumentError(document.errors)
+        return document
+
+    def _register(self, digest: str, text: str) -> Document:
+        """An automatic persisted query sent with its text: checked, then remembered."""
+        document = self.documents.get(text)
+        if document.sha256 != digest.lower():
+            raise RequestError(
+                [error("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")]
+            )
+        if not document.errors:
+            self.documents.register(text)
+        return document
+
+    def cost(
+        self, document: Document, operation: Operation, variables: Mapping[str, Any] | None
+    ) -> int:
+        """The operation's cost with these variables; RequestError when over the limit."""
+        limits = self.budget.limits
+        value = operation.shape.cost
+        if value is None:
+            assert document.ast is not None
+            value = cost(self.graphql, document.ast, operation.node, variables)
+        try:
+            check_cost(value, limits)
+        except LimitExceeded as over:
+            raise RequestError([GraphQLError(str(over), extensions=over.extensions)]) from None
+        return value
+
+    async def general(
+        self, document: Document, request: GraphQLRequest, context: Context
+    ) -> tuple[Any, list[GraphQLError]]:
+        """Execute with graphql-core over strawberry's resolvers: any valid document."""
+        assert document.ast is not None
+        outcome = execute(
+            self.graphql,
+            document.ast,
+            context_value=context,
+            variable_values=dict(request.variables) if request.variables else None,
+            operation_name=request.operation_name,
+            is_awaitable=_is_awaitable,
+        )
+        result = await outcome if isinstance(outcome, Awaitable) else outcome
+        return result.data, [coded(e) for e in result.errors or ()]
+
+
+def _is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+    """strawberry's check, faster than inspect's for the values resolvers return."""
+    return optimized_is_awaitable(value)
+
+
+def _persisted_hash(request: GraphQLRequest) -> str | None:
+    """The hash of a persisted document: GraphQL over HTTP's `documentId`, or Apollo's
+    automatic persisted queries (`extensions.persistedQuery.sha256Hash`)."""
+    if request.document_id is not None:
+        return request.document_id
+    persisted = (request.extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, dict):
+        persisted = {}
+    digest = persisted.get("sha256Hash")
+    if persisted.get("version", 1) != 1 or not isinstance(digest, str) or not digest:
+        raise RequestError(
+            [error("`persistedQuery` needs version 1 and a sha256Hash.", "BAD_REQUEST")]
+        )
+    return digest
+
+
+def _body(data: Any, errors: list[GraphQLError], extensions: dict[str, Any] | None) -> bytes:
+    response: dict[str, Any] = {"data": data}
+    if errors:
+        response["errors"] = [e.formatted for e in errors]
+    if extensions:
+        response["extensions"] = extensions
+    return orjson.dumps(response)
+
+
+def _errors_body(errors: list[GraphQLError]) -> bytes:
+    return _body(None, errors, None)
