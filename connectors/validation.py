@@ -8,7 +8,6 @@ from datetime import timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
@@ -27,6 +26,7 @@ from models.eligibility import RuleError
 from models.enums import Area
 from models.recurrence import RecurrenceError, TooManyOccurrences, expand
 from models.taxonomy import CATEGORY_INFO
+from models.types import table_of
 
 # Amounts are stored in euro cents in a 32-bit integer column.
 MAX_AMOUNT_CENTS = 2**31 - 2
@@ -189,7 +189,7 @@ def check(record: Record) -> Record:
 @cache
 def _limits(model: type[SQLModel]) -> dict[str, int]:
     """The maximum length of each string column of a table."""
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     lengths = {column.name: getattr(column.type, "length", None) for column in table.columns}
     return {name: length for name, length in lengths.items() if isinstance(length, int)}
 

@@ -20,6 +20,7 @@ from connectors.live import LiveRefresher
 from hub.graphql import GraphQLEndpoint
 from hub.http_limits import BoundedRequests, HTTPLimits
 from hub.pipeline import Pipeline
+from hub.runtime import tune_gc
 from hub.settings import Settings
 from models.db import create_engine, init_db, ping, session_factory
 from resolvers.availability import LiveAvailability
@@ -62,12 +63,14 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if owned:
             await init_db(db)
+        tune_gc()
         yield
+        await pipeline.close()
         await client.aclose()
         if owned:
             await db.dispose()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", GraphQLEndpoint(pipeline)),
             Route("/healthz", healthz, methods=["GET"]),
@@ -76,6 +79,8 @@ def create_app(
         middleware=[Middleware(BoundedRequests, limits=HTTPLimits.of(settings))],
         lifespan=lifespan,
     )
+    app.state.pipeline = pipeline
+    return app
 
 
 def _declared_sources(settings: Settings) -> list[SourceConfig]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError
 from hub.documents import ManifestError
-from hub.logs import redact_access_log
+from hub.logs import uvicorn_log_config
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
@@ -60,6 +60,12 @@ def _echo_err(message: str) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Server processes (default: CONCILIA_WORKERS, else one per core)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
@@ -67,10 +73,25 @@ def serve(
     from hub.app import create_app  # noqa: PLC0415
 
     settings = _settings()
-    redact_access_log()
     bind_host, bind_port = host or settings.host, port or settings.port
-    typer.echo(f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)})")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=settings.log_level)
+    processes = workers or settings.workers or os.cpu_count() or 1
+    # Built here first, so that a bad setting is one line on stderr, not one per worker.
+    app = create_app(settings)
+    access_log = settings.access_log if settings.access_log is not None else not settings.production
+    typer.echo(
+        f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)}, "
+        f"{processes} worker{'s' if processes > 1 else ''})"
+    )
+    uvicorn.run(
+        "hub.app:create_app" if processes > 1 else app,
+        factory=processes > 1,
+        workers=processes,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
+        log_config=uvicorn_log_config(),
+        access_log=access_log,
+    )
 
 
 @app.command()
@@ -204,7 +225,10 @@ def query(
         try:
             pipeline = Pipeline.of(settings, session_factory(engine))
             request = GraphQLRequest(query=text, variables=values, lang=language)
-            result: dict[str, Any] = orjson.loads((await pipeline.run(request)).body)
+            try:
+                result: dict[str, Any] = orjson.loads((await pipeline.run(request)).body)
+            finally:
+                await pipeline.close()
         finally:
             await engine.dispose()
         return result

@@ -3,7 +3,11 @@ GET holds the document's variables, and so possibly a beneficiary profile."""
 
 from __future__ import annotations
 
+import copy
 import logging
+from typing import Any
+
+from uvicorn.config import LOGGING_CONFIG
 
 ACCESS_LOGGER = "uvicorn.access"
 
@@ -20,8 +24,10 @@ class WithoutQueryString(logging.Filter):
         return True
 
 
-def redact_access_log() -> None:
-    """Install the filter on uvicorn's access logger (idempotent)."""
-    logger = logging.getLogger(ACCESS_LOGGER)
-    if not any(isinstance(f, WithoutQueryString) for f in logger.filters):
-        logger.addFilter(WithoutQueryString())
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with the filter on its access logger: applied by
+    every worker process uvicorn starts, not only by the one that calls it."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["without_query"] = {"()": WithoutQueryString}
+    config["loggers"][ACCESS_LOGGER]["filters"] = ["without_query"]
+    return config

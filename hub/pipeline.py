@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+from collections import Counter
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+import asyncpg
 import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from hub.documents import Document, DocumentError, Documents, Operation
@@ -25,10 +30,13 @@ from hub.limits import LimitExceeded, Limits, check_cost, cost
 from hub.settings import Settings
 from models.enums import Language
 from resolvers.availability import LiveAvailability
+from resolvers.compiled import Compiled, Unsupported
 from resolvers.context import Context
+from resolvers.errors import DomainError
 from resolvers.queries import Sessions
 from schema import HubSchema, build_schema
 from schema.errors import coded
+from schema.plans import Planner, Template
 
 log = logging.getLogger("concilia.pipeline")
 
@@ -49,6 +57,17 @@ class Budget:
             execution_timeout=settings.execution_timeout,
             report_cost=settings.report_cost,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Compiling:
+    """Whether and when documents are run by the compiled path (resolvers.compiled)."""
+
+    enabled: bool = True
+    # Requests of a document before it is planned (known documents are planned at once).
+    hot_after: int = 2
+    # Run the general executor too and answer an error when they differ (tests).
+    verify: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,7 @@ class Pipeline:
         live: LiveAvailability | None = None,
         document_cache_size: int = 1_000,
         trusted_only: bool = False,
+        compiled: Compiling | None = None,
     ) -> None:
         self.schema = schema
         self.graphql: GraphQLSchema = schema._schema
@@ -113,6 +133,11 @@ class Pipeline:
         self.documents = Documents(self.graphql, self.budget.limits, document_cache_size)
         # Only documents registered from a manifest may run (no text, no APQ).
         self.trusted_only = trusted_only
+        self.compiling = compiled or Compiling()
+        self.planner = Planner(schema)
+        self.compiled = Compiled(_engine(sessions)) if self.compiling.enabled else None
+        # Requests answered by each executor ("compiled", "general").
+        self.executed: Counter[str] = Counter()
 
     @classmethod
     def of(
@@ -126,6 +151,11 @@ class Pipeline:
             live=live,
             document_cache_size=settings.document_cache_size,
             trusted_only=settings.trusted_only,
+            compiled=Compiling(
+                enabled=settings.executor == "auto",
+                hot_after=settings.hot_after,
+                verify=settings.verify_compiled,
+            ),
         )
         if settings.trusted_documents is not None:
             pipeline.documents.load_manifest(settings.trusted_documents)
@@ -146,11 +176,10 @@ class Pipeline:
             spent = self.cost(document, operation, request.variables)
         except (RequestError, DocumentError) as refused:
             return GraphQLResponse(_errors_body(refused.errors), ok=False, request_error=True)
-        context = Context(self.sessions, lang=request.lang, live=self.live)
+        extensions = {"cost": spent} if self.budget.report_cost else None
         try:
-            result = await asyncio.wait_for(
-                self.general(document, request, context), self.budget.execution_timeout
-            )
+            async with asyncio.timeout(self.budget.execution_timeout):
+                return await self.execute(document, operation, request, extensions)
         except TimeoutError:
             log.warning(
                 "a request ran past the %ss execution timeout", self.budget.execution_timeout
@@ -160,9 +189,83 @@ class Pipeline:
                 "EXECUTION_TIMEOUT",
             )
             return GraphQLResponse(_body(None, [timed_out], None), ok=False)
-        data, errors = result
-        extensions = {"cost": spent} if self.budget.report_cost else None
+
+    async def execute(
+        self,
+        document: Document,
+        operation: Operation,
+        request: GraphQLRequest,
+        extensions: dict[str, Any] | None,
+    ) -> GraphQLResponse:
+        """Run a valid operation: compiled when the document is known and the planner
+        takes it, else by the general executor."""
+        if self.compiled is not None and (
+            document.known or document.seen >= self.compiling.hot_after
+        ):
+            data = await self.compiled_data(self.compiled, document, operation, request)
+            if data is not None:
+                if self.compiling.verify:
+                    mismatch = await self.compare(data, document, request)
+                    if mismatch is not None:
+                        return mismatch
+                self.executed["compiled"] += 1
+                return GraphQLResponse(_data_body(data, extensions))
+        self.executed["general"] += 1
+        context = Context(self.sessions, lang=request.lang, live=self.live)
+        data, errors = await self.general(document, request, context)
         return GraphQLResponse(_body(data, errors, extensions), ok=not errors)
+
+    async def compiled_data(
+        self,
+        compiled: Compiled,
+        document: Document,
+        operation: Operation,
+        request: GraphQLRequest,
+    ) -> bytes | None:
+        """The JSON of `data` from the compiled path, or None when it does not take the
+        request (the general executor then answers, errors included)."""
+        name = request.operation_name
+        if name not in document.plans:
+            assert document.ast is not None
+            document.plans[name] = self.planner.template(document.ast, operation.node)
+        template: Template | None = document.plans[name]
+        if template is None:
+            return None
+        plan = template.bind(request.variables, request.lang)
+        if plan is None:
+            return None
+        try:
+            prepared = compiled.prepare(plan)
+        except (Unsupported, DomainError):
+            return None
+        try:
+            return await compiled.data(prepared)
+        except (SQLAlchemyError, OSError, asyncpg.PostgresError, sqlite3.Error):
+            # The general executor runs it again: it gives the same masked error if the
+            # database is down, and the answer if the statement was the problem.
+            log.exception("compiled statement failed; running the general executor")
+            return None
+
+    async def compare(
+        self, data: bytes, document: Document, request: GraphQLRequest
+    ) -> GraphQLResponse | None:
+        """Run the general executor too and compare (CONCILIA_VERIFY_COMPILED, for tests):
+        a difference is answered as an internal error naming both results."""
+        context = Context(self.sessions, lang=request.lang, live=self.live)
+        general, errors = await self.general(document, request, context)
+        compiled = orjson.loads(data)
+        if not errors and same(compiled, general):
+            return None
+        log.error("compiled and general results differ for %s", document.text)
+        message = (
+            f"compiled and general executors differ: {orjson.dumps(compiled).decode()} "
+            f"!= {orjson.dumps(general).decode()} {[e.message for e in errors]}"
+        )
+        return GraphQLResponse(_errors_body([error(message, "INTERNAL_SERVER_ERROR")]), ok=False)
+
+    async def close(self) -> None:
+        if self.compiled is not None:
+            await self.compiled.close()
 
     def document(self, request: GraphQLRequest) -> Document:
         """The request's document: its text, or a persisted document named by hash."""
@@ -255,6 +358,31 @@ def _persisted_hash(request: GraphQLRequest) -> str | None:
             [error("`persistedQuery` needs version 1 and a sha256Hash.", "BAD_REQUEST")]
         )
     return digest
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal JSON values, objects with their keys in the same order (GraphQL responses
+    are ordered); numbers compare by value (45 and 45.0 are one number)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _engine(sessions: Sessions) -> AsyncEngine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    return bind
+
+
+def _data_body(data: bytes, extensions: dict[str, Any] | None) -> bytes:
+    if extensions:
+        return b'{"data":' + data + b',"extensions":' + orjson.dumps(extensions) + b"}"
+    return b'{"data":' + data + b"}"
 
 
 def _body(data: Any, errors: list[GraphQLError], extensions: dict[str, Any] | None) -> bytes:

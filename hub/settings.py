@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     trusted_only: bool = False
     document_cache_size: int = Field(default=1_000, ge=1)
+    # auto: documents seen `hot_after` times (or persisted) run compiled; general: never.
+    executor: Literal["auto", "general"] = "auto"
+    hot_after: int = Field(default=2, ge=1)
+    # Tests: every compiled answer is checked against the general executor's.
+    verify_compiled: bool = False
 
     def limits(self) -> Limits:
         """The document limits these settings give."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -58,3 +59,9 @@ def row_id(value: int | None) -> int:
     if value is None:
         raise RuntimeError("the row has no primary key yet; flush it first")
     return value
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a SQLModel table class (SQLModel does not type `__table__`)."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]
+    return table

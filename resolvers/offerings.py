@@ -31,6 +31,7 @@ from models import (
 )
 from models.offering import UNKNOWN_PRICE_RANK
 from models.taxonomy import CATEGORY_INFO
+from models.types import table_of
 from resolvers.availability import Window, available_condition, open_condition
 from resolvers.eligibility import EligibilityFilter, eligible_condition
 from resolvers.errors import BadUserInput
@@ -56,6 +57,8 @@ from resolvers.queries import (
 
 if TYPE_CHECKING:
     from resolvers.context import Context
+
+OFFERING_TABLE = table_of(Offering)
 
 
 class OfferingOrderField(enum.Enum):
@@ -175,14 +178,17 @@ def _cents(price: Decimal) -> int:
     return int((price * 100).to_integral_value())
 
 
-def _sort_key(order: OfferingOrder, lang: Language) -> tuple[str, Any]:
-    """The ordering's name (as stored in cursors) and its SQL expression."""
+def sort_key(
+    order: OfferingOrder, lang: Language, rows: sa.FromClause | None = None
+) -> tuple[str, Any]:
+    """The ordering's name (as stored in cursors) and its SQL expression, on the offering
+    table or on `rows`, a subquery of its rows."""
+    c = (rows if rows is not None else OFFERING_TABLE).c
     if order.field is OfferingOrderField.TITLE:
-        column = col(Offering.title_sort_en) if lang is Language.EN else col(Offering.title_sort_it)
-        return f"title_{lang.value}", column
+        return f"title_{lang.value}", c.title_sort_en if lang is Language.EN else c.title_sort_it
     if order.field is OfferingOrderField.LAST_CHANGED:
-        return "changed", col(Offering.last_changed_at)
-    return "price", sa.func.coalesce(col(Offering.min_price_cents), UNKNOWN_PRICE_RANK)
+        return "changed", c.last_changed_at
+    return "price", sa.func.coalesce(c.min_price_cents, UNKNOWN_PRICE_RANK)
 
 
 def _cursor_value(name: str, offering: Offering) -> CursorValue:
@@ -197,19 +203,24 @@ def _cursor_value(name: str, offering: Offering) -> CursorValue:
 _CURSOR_KINDS: dict[str, CursorKind] = {"changed": "time", "price": "integer"}
 
 
-def _after(name: str, key: Any, direction: Direction, cursor: str) -> sa.ColumnElement[bool]:
+def keyset_after(
+    name: str, key: Any, direction: Direction, cursor: str, id_column: Any = None
+) -> sa.ColumnElement[bool]:
+    """The keyset condition of the rows after `cursor` (BadUserInput when it is invalid)."""
     kind = _CURSOR_KINDS.get(name, "text")
     typed, id_ = decode_cursor(cursor, f"{name}:{direction.value}", kind)
-    row = sa.tuple_(key, col(Offering.id))
+    row = sa.tuple_(key, id_column if id_column is not None else OFFERING_TABLE.c.id)
     if direction is Direction.ASC:
         return row > sa.tuple_(sa.literal(typed), sa.literal(id_))
     return row < sa.tuple_(sa.literal(typed), sa.literal(id_))
 
 
-def _ordering(key: Any, direction: Direction) -> tuple[Any, Any]:
+def keyset_order(key: Any, direction: Direction, id_column: Any = None) -> tuple[Any, Any]:
+    """ORDER BY the key, ties broken by id in the same direction."""
+    id_ = id_column if id_column is not None else OFFERING_TABLE.c.id
     if direction is Direction.ASC:
-        return key.asc(), col(Offering.id).asc()
-    return key.desc(), col(Offering.id).desc()
+        return key.asc(), id_.asc()
+    return key.desc(), id_.desc()
 
 
 async def offerings_page(
@@ -218,19 +229,26 @@ async def offerings_page(
     """One page of the catalogue, filtered, ordered and paginated in SQL."""
     size = page_size(first)
     where = conditions(query.filter) + await computed_conditions(ctx.sessions, query.filter)
-    name, key = _sort_key(query.order, ctx.lang)
+    name, key = sort_key(query.order, ctx.lang)
     ordering = f"{name}:{query.order.direction.value}"
     statement = sa.select(Offering).where(*where)
     if after is not None:
-        statement = statement.where(_after(name, key, query.order.direction, after))
-    statement = statement.order_by(*_ordering(key, query.order.direction)).limit(size + 1)
-    rows: list[Offering] = await fetch_all(ctx.sessions, statement)
-    items = rows[:size]
+        statement = statement.where(keyset_after(name, key, query.order.direction, after))
+    statement = statement.order_by(*keyset_order(key, query.order.direction))
 
     async def total() -> int:
         count = sa.select(sa.func.count()).select_from(Offering).where(*where)
         return int(await fetch_scalar(ctx.sessions, count))
 
+    async def more() -> bool:
+        return bool(
+            await fetch_all(ctx.sessions, statement.with_only_columns(sa.literal(1)).limit(1))
+        )
+
+    if size == 0:  # a count: the rows are read only if pageInfo asks whether any exist
+        return Page([], [], False, after is not None, total, more)
+    rows: list[Offering] = await fetch_all(ctx.sessions, statement.limit(size + 1))
+    items = rows[:size]
     return Page(
         items=items,
         cursors=[encode_cursor(ordering, _cursor_value(name, o), o.id or 0) for o in items],
@@ -255,14 +273,14 @@ async def offerings_of_providers(
     """A page of offerings for each provider, in one statement (a window per provider),
     plus one grouped count when a total is asked for."""
     order = OfferingOrder()
-    name, key = _sort_key(order, args.lang)
+    name, key = sort_key(order, args.lang)
     ordering = f"{name}:{order.direction.value}"
     where = [*conditions(OfferingFilter()), col(Offering.provider_id).in_(provider_ids)]
     if args.after is not None:
-        where.append(_after(name, key, order.direction, args.after))
+        where.append(keyset_after(name, key, order.direction, args.after))
     rank = (
         sa.func.row_number()
-        .over(partition_by=col(Offering.provider_id), order_by=_ordering(key, order.direction))
+        .over(partition_by=col(Offering.provider_id), order_by=keyset_order(key, order.direction))
         .label("rank")
     )
     ranked = sa.select(Offering, rank).where(*where).subquery()

@@ -95,10 +95,15 @@ def _typed(value: object, kind: CursorKind) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a connection: the items with their cursors, and a lazy total."""
+    """One page of a connection: the items with their cursors, and a lazy total. A page
+    of no items (`first: 0`) reads no rows: `more` says, when asked, whether any follow."""
 
     items: list[T]
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
     total: Callable[[], Awaitable[int]]
+    more: Callable[[], Awaitable[bool]] | None = None
+
+    async def next_page_exists(self) -> bool:
+        return await self.more() if self.more is not None else self.has_next_page

@@ -17,7 +17,7 @@ from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_scala
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-_ORDERING = "name:ASC"
+ORDERING = "name:ASC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +50,7 @@ async def providers_page(
     where = conditions(flt)
     statement = sa.select(Provider).where(*where)
     if after is not None:
-        value, id_ = decode_cursor(after, _ORDERING, "text")
-        statement = statement.where(
-            sa.tuple_(col(Provider.name_sort), col(Provider.id))
-            > sa.tuple_(sa.literal(value), sa.literal(id_))
-        )
+        statement = statement.where(keyset_after(after))
     statement = statement.order_by(col(Provider.name_sort), col(Provider.id)).limit(size + 1)
     rows: list[Provider] = await fetch_all(ctx.sessions, statement)
     items = rows[:size]
@@ -65,10 +61,18 @@ async def providers_page(
 
     return Page(
         items=items,
-        cursors=[encode_cursor(_ORDERING, p.name_sort, p.id or 0) for p in items],
+        cursors=[encode_cursor(ORDERING, p.name_sort, p.id or 0) for p in items],
         has_next_page=len(rows) > size,
         has_previous_page=after is not None,
         total=total,
+    )
+
+
+def keyset_after(cursor: str) -> sa.ColumnElement[bool]:
+    """Providers after the cursor, by name (BadUserInput when the cursor is invalid)."""
+    value, id_ = decode_cursor(cursor, ORDERING, "text")
+    return sa.tuple_(col(Provider.name_sort), col(Provider.id)) > sa.tuple_(
+        sa.literal(value), sa.literal(id_)
     )
 
 

@@ -129,3 +129,18 @@ class ProviderFilter:
         return providers.ProviderFilter(
             alliance_member=self.alliance_member, text=self.text, vat_number=self.vat_number
         )
+
+
+def offering_query(
+    filter: OfferingFilter | None, order_by: OfferingOrder | None
+) -> offerings.OfferingQuery:
+    """The resolvers' query of the `offerings` field's arguments."""
+    return offerings.OfferingQuery(
+        filter=filter.to_filter() if filter else offerings.OfferingFilter(),
+        order=order_by.to_order() if order_by else offerings.OfferingOrder(),
+    )
+
+
+def provider_filter(filter: ProviderFilter | None) -> providers.ProviderFilter:
+    """The resolvers' filter of the `providers` field's argument."""
+    return filter.to_filter() if filter else providers.ProviderFilter()

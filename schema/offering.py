@@ -17,7 +17,7 @@ from resolvers.availability import Window
 from resolvers.pagination import Page
 from schema.arguments import Lang
 from schema.availability import AvailabilitySlot, Schedule
-from schema.connections import connection_fields
+from schema.connections import EDGES, NODES, PAGE_INFO, edges, page_info
 from schema.eligibility import EligibilityRule
 from schema.enums import Area, DeliveryMode, Language, OfferingStatus
 from schema.info import Info
@@ -220,13 +220,23 @@ def _provider(row: ProviderRow | None) -> Provider:
 
 
 @strawberry.type(description="A page of offerings (Relay connection).")
-class OfferingConnection(relay.Connection[Offering]):
+class OfferingConnection:
     page: strawberry.Private[Page[OfferingRow]]
+
+    @strawberry.field(description=PAGE_INFO)
+    async def page_info(self) -> relay.PageInfo:
+        return await page_info(self.page)
+
+    edges: list[relay.Edge[Offering]] = strawberry.field(description=EDGES)
 
     @strawberry.field(description="Number of offerings matching the filter, over all pages.")
     async def total_count(self) -> int:
         return await self.page.total()
 
+    @strawberry.field(description=NODES)
+    def nodes(self) -> list[Offering]:
+        return [edge.node for edge in self.edges]
+
     @classmethod
     def build(cls, page: Page[OfferingRow]) -> OfferingConnection:
-        return cls(page=page, **connection_fields(page, Offering.from_row))
+        return cls(page=page, edges=edges(page, Offering.from_row))

@@ -11,7 +11,7 @@ from models import Provider as ProviderRow
 from resolvers.offerings import ProviderOfferingsArgs
 from resolvers.pagination import DEFAULT_PAGE_SIZE, Page, page_size
 from schema.arguments import After, First
-from schema.connections import connection_fields
+from schema.connections import EDGES, NODES, PAGE_INFO, edges, page_info
 from schema.info import Info
 from schema.location import Location
 from schema.maybe import MaybeAwaitable, then
@@ -86,13 +86,23 @@ class Provider(relay.Node):
 
 
 @strawberry.type(description="A page of providers (Relay connection).")
-class ProviderConnection(relay.Connection[Provider]):
+class ProviderConnection:
     page: strawberry.Private[Page[ProviderRow]]
+
+    @strawberry.field(description=PAGE_INFO)
+    async def page_info(self) -> relay.PageInfo:
+        return await page_info(self.page)
+
+    edges: list[relay.Edge[Provider]] = strawberry.field(description=EDGES)
 
     @strawberry.field(description="Number of providers matching the filter, over all pages.")
     async def total_count(self) -> int:
         return await self.page.total()
 
+    @strawberry.field(description=NODES)
+    def nodes(self) -> list[Provider]:
+        return [edge.node for edge in self.edges]
+
     @classmethod
     def build(cls, page: Page[ProviderRow]) -> ProviderConnection:
-        return cls(page=page, **connection_fields(page, Provider.from_row))
+        return cls(page=page, edges=edges(page, Provider.from_row))

@@ -17,7 +17,13 @@ from schema.arguments import After, First, NodeId, NodeIds
 from schema.eligibility import BeneficiaryProfileInput, Eligibility, EligibilityRule
 from schema.enums import Area
 from schema.info import Info
-from schema.inputs import OfferingFilter, OfferingOrder, ProviderFilter
+from schema.inputs import (
+    OfferingFilter,
+    OfferingOrder,
+    ProviderFilter,
+    offering_query,
+    provider_filter,
+)
 from schema.location import Location
 from schema.offering import Offering, OfferingConnection
 from schema.provider import Provider, ProviderConnection
@@ -74,12 +80,10 @@ class Query:
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> OfferingConnection:
-        query = offerings.OfferingQuery(
-            filter=filter.to_filter() if filter else offerings.OfferingFilter(),
-            order=order_by.to_order() if order_by else offerings.OfferingOrder(),
-        )
+        query = offering_query(filter, order_by)
         page = await offerings.offerings_page(info.context, query, first, after)
-        await offerings.prefetch(info.context, page.items, selected(info, ["edges", "node"]))
+        fields = selected(info, ["edges", "node"]) | selected(info, ["nodes"])
+        await offerings.prefetch(info.context, page.items, fields)
         return OfferingConnection.build(page)
 
     @strawberry.field(description="An offering by its ID; null when it does not exist.")
@@ -97,7 +101,7 @@ class Query:
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> ProviderConnection:
-        flt = filter.to_filter() if filter else providers.ProviderFilter()
+        flt = provider_filter(filter)
         page = await providers.providers_page(info.context, flt, first, after)
         return ProviderConnection.build(page)
 

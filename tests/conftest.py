@@ -3,6 +3,7 @@ through the real HSDS connector, and HTTP clients over httpx's ASGI transport.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,7 +20,13 @@ from models.db import create_engine, init_db, session_factory
 from tests.utils import demo
 from tests.utils.databases import Databases
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, running
+
+# Every query of the suite runs through both executors: a document is compiled the first
+# time it is seen, and each compiled answer is checked against the general executor's.
+os.environ.setdefault("CONCILIA_HOT_AFTER", "1")
+os.environ.setdefault("CONCILIA_VERIFY_COMPILED", "true")
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +70,7 @@ async def full_demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def full_demo(full_demo_engine: AsyncEngine) -> AsyncIterator[GraphQLClient]:
     """GraphQL over HTTP (ASGI transport) to the hub serving the whole demo."""
-    transport = httpx.ASGITransport(app=create_app(engine=full_demo_engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with hub_client(create_app(engine=full_demo_engine)) as client:
         yield GraphQLClient(client)
 
 
@@ -80,8 +86,7 @@ async def engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def http(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP to the hub serving the demo catalogue."""
-    transport = httpx.ASGITransport(app=create_app(engine=demo_engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with hub_client(create_app(engine=demo_engine)) as client:
         yield client
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,6 +28,7 @@ from models.types import utc_now
 from tests.utils import demo
 from tests.utils.catalogue import external_ids
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 
 ROME = ZoneInfo("Europe/Rome")
 OPEN_SPACE = "open-space"
@@ -111,8 +111,7 @@ async def every_offering(
 @asynccontextmanager
 async def hub(engine: AsyncEngine) -> AsyncIterator[GraphQLClient]:
     """GraphQL over HTTP (ASGI transport) to a hub serving `engine`."""
-    transport = httpx.ASGITransport(app=create_app(engine=engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with hub_client(create_app(engine=engine)) as client:
         yield GraphQLClient(client)
 
 

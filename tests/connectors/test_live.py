@@ -27,6 +27,7 @@ from models.types import utc_now
 from tests.utils import demo
 from tests.utils.databases import Databases
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, Hang
 
 SOURCE = "prenota-isola"
@@ -338,8 +339,7 @@ async def test_availability_shows_live_places_then_stale_ones_when_the_source_fa
     slots = await slots_of(synced)
     monday, wednesday = slots[MONDAY], slots[WEDNESDAY]
     feed_server.serve(path_of(monday), PLACES)  # Wednesday's slot is not served: a 404
-    transport = httpx.ASGITransport(app=create_app(engine=synced, live=refresher))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+    async with hub_client(create_app(engine=synced, live=refresher)) as http:
         gql = GraphQLClient(http)
         first = await series_availability(gql)
         assert [(e["startsAt"], e["remaining"], e["stale"]) for e in first] == [

@@ -18,6 +18,7 @@ from models.db import create_engine
 from resolvers.pagination import MAX_PAGE_SIZE
 from tests.utils import demo
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 
 MAX_QUERY_DEPTH = Limits().max_depth
 JSON = {"accept": "application/json"}
@@ -29,9 +30,7 @@ COUNT = "query($n: Int) { offerings(first: $n) { totalCount edges { node { id ti
 @pytest.fixture
 async def wire(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP as a real server answers it: an exception escaping the app is a 500 response."""
-    app = create_app(engine=demo_engine)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with hub_client(create_app(engine=demo_engine), raise_app_exceptions=False) as client:
         yield client
 
 
@@ -308,9 +307,8 @@ async def unreachable(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """HTTP to a hub whose database cannot be reached."""
     engine = create_engine(request.param.format(tmp=tmp_path))
-    transport = httpx.ASGITransport(app=create_app(engine=engine), raise_app_exceptions=False)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+        async with hub_client(create_app(engine=engine), raise_app_exceptions=False) as client:
             yield client
     finally:
         await engine.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.app import create_app
 from hub.settings import Settings
+from tests.utils.hub import hub_client
 from tests.utils.server import serving
 
 AREAS = b'{"query": "{ areas { area } }"}'
@@ -22,16 +23,17 @@ LIMITS = Settings(max_body_bytes=2_000, body_timeout=0.3, max_url_bytes=1_000)
 
 @pytest.fixture
 async def bounded(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(LIMITS, engine=demo_engine))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+    async with hub_client(create_app(LIMITS, engine=demo_engine)) as client:
         yield client
 
 
 @pytest.fixture
 async def served(demo_engine: AsyncEngine) -> AsyncIterator[str]:
     """The base URL of the hub under uvicorn on 127.0.0.1."""
-    async for base_url in serving(create_app(LIMITS, engine=demo_engine)):
+    app = create_app(LIMITS, engine=demo_engine)
+    async for base_url in serving(app):
         yield base_url
+    await app.state.pipeline.close()
 
 
 def refused(response: httpx.Response, status: int, code: str) -> None:

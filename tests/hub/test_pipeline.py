@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +18,7 @@ from hub.app import create_app
 from hub.settings import Settings
 from tests.hub.test_limits import fragment_bomb
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 
 AREAS = "{ areas { area offeringCount } }"
 
@@ -29,17 +30,13 @@ def sha(text: str) -> str:
 @pytest.fixture
 async def hub_with(demo_engine: AsyncEngine) -> AsyncIterator[Any]:
     """Makes clients of a hub with the given settings (over httpx's ASGI transport)."""
-    clients: list[httpx.AsyncClient] = []
+    async with AsyncExitStack() as stack:
 
-    def make(**settings: Any) -> GraphQLClient:
-        transport = httpx.ASGITransport(app=create_app(Settings(**settings), engine=demo_engine))
-        client = httpx.AsyncClient(transport=transport, base_url="http://hub.test")
-        clients.append(client)
-        return GraphQLClient(client)
+        async def make(**settings: Any) -> GraphQLClient:
+            app = create_app(Settings(**settings), engine=demo_engine)
+            return GraphQLClient(await stack.enter_async_context(hub_client(app)))
 
-    yield make
-    for client in clients:
-        await client.aclose()
+        yield make
 
 
 def codes(result: dict[str, Any]) -> list[str]:
@@ -110,7 +107,7 @@ async def test_trusted_documents_run_by_id_or_hash(
     hub_with: Any, tmp_path: Path, apollo: bool
 ) -> None:
     path, document = manifest(tmp_path, apollo)
-    gql = hub_with(trusted_documents=path)
+    gql = await hub_with(trusted_documents=path)
     for document_id in ("trusted-1", f"sha256:{sha(document)}"):
         response = await gql.http.post(
             "/graphql", json={"documentId": document_id, "variables": {"n": 1}}
@@ -120,7 +117,7 @@ async def test_trusted_documents_run_by_id_or_hash(
 
 async def test_trusted_only_refuses_other_documents(hub_with: Any, tmp_path: Path) -> None:
     path, document = manifest(tmp_path, apollo=False)
-    gql = hub_with(trusted_documents=path, trusted_only=True)
+    gql = await hub_with(trusted_documents=path, trusted_only=True)
     assert (await gql.data(document))["offerings"]["totalCount"] > 0
     assert await gql.error_codes(AREAS) == ["DOCUMENT_NOT_TRUSTED"]
     apq = {"persistedQuery": {"version": 1, "sha256Hash": sha(AREAS)}}
@@ -153,7 +150,7 @@ async def test_an_alias_bomb_is_refused(gql: GraphQLClient, aliases: int, limit:
 
 
 async def test_a_document_of_too_many_tokens_is_refused(hub_with: Any) -> None:
-    gql = hub_with(max_tokens=50)
+    gql = await hub_with(max_tokens=50)
     document = "{ areas { area } " + "sources { name } " * 20 + "}"
     result = await gql.execute(document)
     assert [e["extensions"] for e in result["errors"]] == [
@@ -167,13 +164,13 @@ async def test_a_document_nested_thousands_deep_is_refused(gql: GraphQLClient) -
 
 
 async def test_too_many_root_fields_are_refused(hub_with: Any) -> None:
-    gql = hub_with(max_root_fields=2)
+    gql = await hub_with(max_root_fields=2)
     result = await gql.execute("{ areas { area } sources { name } categories { code } }")
     assert [e["extensions"]["limit"] for e in result["errors"]] == ["rootFields"]
 
 
 async def test_the_cost_counts_the_variables_of_each_request(hub_with: Any) -> None:
-    gql = hub_with(max_cost=1_000)
+    gql = await hub_with(max_cost=1_000)
     document = (
         "query($n: Int) { providers(first: $n) { edges { node { "
         "offerings(first: $n) { edges { node { id } } } } } } }"
@@ -186,15 +183,15 @@ async def test_the_cost_counts_the_variables_of_each_request(hub_with: Any) -> N
 
 
 async def test_the_cost_is_reported_when_asked(hub_with: Any) -> None:
-    gql = hub_with(report_cost=True)
+    gql = await hub_with(report_cost=True)
     result = await gql.execute(AREAS)
     assert result["extensions"] == {"cost": 4 * (1 + 2)}
 
 
 async def test_execution_past_the_timeout_is_cut_with_a_code(hub_with: Any) -> None:
-    gql = hub_with(execution_timeout=1e-6)
+    gql = await hub_with(execution_timeout=1e-6)
     result = await gql.execute("{ offerings(first: 100) { totalCount } }")
     assert result["data"] is None
     assert codes(result) == ["EXECUTION_TIMEOUT"]
     # The hub is still there for the next request.
-    assert (await hub_with().data(AREAS))["areas"]
+    assert (await (await hub_with()).data(AREAS))["areas"]
