@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError
 from hub.documents import ManifestError
-from hub.logs import uvicorn_log_config
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
@@ -68,30 +67,17 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz."""
-    import uvicorn  # noqa: PLC0415 - only the server needs it
-
-    from hub.app import create_app  # noqa: PLC0415
+    from hub.serving import serve as run_server  # noqa: PLC0415 - only the server needs it
+    from hub.serving import worker_count  # noqa: PLC0415
 
     settings = _settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    processes = workers or settings.workers or os.cpu_count() or 1
-    # Built here first, so that a bad setting is one line on stderr, not one per worker.
-    app = create_app(settings)
-    access_log = settings.access_log if settings.access_log is not None else not settings.production
+    processes = worker_count(settings, workers)
     typer.echo(
         f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)}, "
         f"{processes} worker{'s' if processes > 1 else ''})"
     )
-    uvicorn.run(
-        "hub.app:create_app" if processes > 1 else app,
-        factory=processes > 1,
-        workers=processes,
-        host=bind_host,
-        port=bind_port,
-        log_level=settings.log_level,
-        log_config=uvicorn_log_config(),
-        access_log=access_log,
-    )
+    run_server(settings, bind_host, bind_port, processes)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.settings import Settings
 
 _REASONS = {
+    400: ("BAD_REQUEST", "The request is not valid HTTP."),
     408: ("REQUEST_TIMEOUT", "The request body did not arrive within {limit:g} s."),
     413: ("PAYLOAD_TOO_LARGE", "The request body is larger than {limit:,} bytes."),
     414: ("URI_TOO_LONG", "The URL is longer than {limit:,} bytes."),

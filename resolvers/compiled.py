@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -560,12 +558,12 @@ class Compiled:
             self._prepared.move_to_end(plan)
             return found
         statement = _Builder(self.json, plan.lang).statement(plan)
-        compiled = statement.compile(
-            dialect=self.dialect, compile_kwargs={"render_postcompile": True}
-        )
-        values = compiled.construct_params()
-        names = compiled.positiontup or []
-        prepared = Prepared(compiled.string, tuple(self._db(values[n]) for n in names))
+        # Values are written into the statement: a statement without parameters is planned
+        # once by PostgreSQL (with parameters it was planned again at every execution,
+        # LIMIT $1 making the generic plan look worse). Every value here was checked on the
+        # way in (resolvers.inputs, cursors hold folded text only) and is quoted by SQLAlchemy.
+        compiled = statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+        prepared = Prepared(compiled.string, ())
         self._prepared[plan] = prepared
         if len(self._prepared) > self.cache_size:
             self._prepared.popitem(last=False)
@@ -575,17 +573,6 @@ class Compiled:
         """The JSON text of `data`, as the database built it."""
         value = await self.reader.value(prepared.sql, prepared.params)
         return value.encode() if isinstance(value, str) else bytes(value)
-
-    def _db(self, value: Any) -> Any:
-        """A parameter as the driver takes it (what the column types would bind)."""
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, datetime):
-            utc = value.astimezone(UTC)
-            if self.dialect.name == "sqlite":
-                return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-            return utc
-        return value
 
     async def close(self) -> None:
         await self.reader.close()

@@ -156,13 +156,19 @@ async def running(server: FeedServer) -> AsyncIterator[FeedServer]:
         yield server
 
 
-async def serving(app: ASGIApp, *, lifespan: bool = False) -> AsyncIterator[str]:
+async def serving(
+    app: ASGIApp, *, lifespan: bool = False, http: type[asyncio.Protocol] | str = "auto"
+) -> AsyncIterator[str]:
     """Run an ASGI app under uvicorn on a free 127.0.0.1 port; yields its base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     host, port = sock.getsockname()
     config = uvicorn.Config(
-        app, log_level="critical", lifespan="on" if lifespan else "off", access_log=False
+        app,
+        log_level="critical",
+        lifespan="on" if lifespan else "off",
+        access_log=False,
+        http=http,
     )
     uv = uvicorn.Server(config)
     task = asyncio.create_task(uv.serve(sockets=[sock]))
