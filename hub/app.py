@@ -72,7 +72,7 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(pipeline)),
+            Route("/graphql", GraphQLEndpoint(pipeline, max_age=settings.cache_max_age)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

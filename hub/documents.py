@@ -27,6 +27,7 @@ from graphql import (
     validate,
 )
 
+from hub.caching import cacheable
 from hub.limits import MAX_NESTING, LimitExceeded, Limits, Shape, check_shape, shape
 
 log = logging.getLogger("concilia.documents")
@@ -51,6 +52,8 @@ class Operation:
 
     node: OperationDefinitionNode
     shape: Shape
+    # Whether its answers may be kept by the response cache (hub.caching).
+    cacheable: bool = False
 
     @property
     def is_query(self) -> bool:
@@ -171,7 +174,7 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> Document:
                 found = shape(schema, ast, definition)
                 check_shape(found, limits)
                 name = definition.name.value if definition.name else None
-                operations[name] = Operation(definition, found)
+                operations[name] = Operation(definition, found, cacheable(ast, definition))
     except LimitExceeded as error:
         return Document(text, digest, None, [_limit_error(error)])
     errors = validate(schema, ast, specified_rules, max_errors=MAX_VALIDATION_ERRORS)

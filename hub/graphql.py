@@ -42,9 +42,11 @@ def error_body(message: str, code: str) -> bytes:
 class GraphQLEndpoint:
     """The /graphql endpoint: POST and GET queries, GraphiQL at GET for browsers."""
 
-    def __init__(self, pipeline: Pipeline, *, graphiql: bool = True) -> None:
+    def __init__(self, pipeline: Pipeline, *, graphiql: bool = True, max_age: int = 30) -> None:
         self.pipeline = pipeline
         self.graphiql = get_graphql_ide_html("graphiql").encode() if graphiql else None
+        # GET answers that may be cached say so, for `max_age` seconds (RFC 9111).
+        self.cache_control = f"public, max-age={max_age}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
@@ -65,8 +67,26 @@ class GraphQLEndpoint:
             await _send(send, refused.status, body, _JSON, extra)
             return
         response = await self.pipeline.run(request)
-        status = 405 if response.not_allowed else 200
-        await _send(send, status, response.body, _JSON, [_ALLOW] if status == 405 else [])
+        if response.not_allowed:
+            await _send(send, 405, response.body, _JSON, [_ALLOW])
+            return
+        caching = self._caching(response.etag) if method != "POST" else []
+        if response.not_modified:
+            await _send(send, 304, b"", None, caching)
+            return
+        await _send(send, 200, response.body, _JSON, caching)
+
+    def _caching(self, etag: str | None) -> list[tuple[bytes, bytes]]:
+        """HTTP caching of a GET answer: its ETag (the data version is in it) and for how
+        long it may be reused; answers that are not kept (a profile, live places, an
+        error) must not be stored either."""
+        if etag is None:
+            return [(b"cache-control", b"no-store")]
+        return [
+            (b"cache-control", self.cache_control),
+            (b"etag", etag.encode()),
+            (b"vary", b"accept-language"),
+        ]
 
     def _post(self, body: bytes, headers: dict[bytes, bytes]) -> GraphQLRequest:
         media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
@@ -119,6 +139,7 @@ def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool)
     if document_id is not None and not isinstance(document_id, str):
         raise BadRequest("`documentId` must be a string.")
     language = negotiate(headers.get(b"accept-language", b"").decode("latin-1") or None)
+    if_none_match = headers.get(b"if-none-match", b"").decode("latin-1") or None
     return GraphQLRequest(
         query=query,
         variables=variables,
@@ -127,6 +148,7 @@ def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool)
         document_id=document_id,
         lang=language,
         mutable=mutable,
+        if_none_match=None if mutable else if_none_match,
     )
 
 
@@ -155,10 +177,12 @@ async def _send(
     send: Send,
     status: int,
     body: bytes,
-    media_type: bytes,
+    media_type: bytes | None,
     extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-length", str(len(body)).encode())]
+    if media_type is not None:
+        headers.append((b"content-type", media_type))
     await send(
         {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
     )

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard
 
-import asyncpg
 import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from hub.caching import ResponseCache, Shared, VersionClock, cache_key, redis_client
 from hub.documents import Document, DocumentError, Documents, Operation
 from hub.limits import LimitExceeded, Limits, check_cost, cost
 from hub.settings import Settings
 from models.enums import Language
+from models.reader import DATABASE_ERRORS, Reader
 from resolvers.availability import LiveAvailability
 from resolvers.compiled import Compiled, Unsupported
 from resolvers.context import Context
@@ -39,6 +39,7 @@ from schema.errors import coded
 from schema.plans import Planner, Template
 
 log = logging.getLogger("concilia.pipeline")
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DATABASE_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,10 @@ class GraphQLRequest:
     lang: Language = Language.IT
     # Whether the request may change data (POST) or only read it (GET).
     mutable: bool = True
+    # Who asks: answers are cached per role (anonymous until API keys come).
+    role: str = "anonymous"
+    # The ETags the client already holds (If-None-Match).
+    if_none_match: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,10 @@ class GraphQLResponse:
     request_error: bool = False
     # The request used an operation the transport must not run (a mutation over GET).
     not_allowed: bool = False
+    # A cacheable answer's ETag (its cache key); the client's copy is current when
+    # `not_modified` (nothing was executed, the body is empty).
+    etag: str | None = None
+    not_modified: bool = False
 
 
 class RequestError(Exception):
@@ -124,6 +133,8 @@ class Pipeline:
         document_cache_size: int = 1_000,
         trusted_only: bool = False,
         compiled: Compiling | None = None,
+        cache: ResponseCache | None = None,
+        version_ttl: float = 1.0,
     ) -> None:
         self.schema = schema
         self.graphql: GraphQLSchema = schema._schema
@@ -135,7 +146,10 @@ class Pipeline:
         self.trusted_only = trusted_only
         self.compiling = compiled or Compiling()
         self.planner = Planner(schema)
-        self.compiled = Compiled(_engine(sessions)) if self.compiling.enabled else None
+        self.reader = Reader(_engine(sessions))
+        self.compiled = Compiled(self.reader) if self.compiling.enabled else None
+        self.cache = cache or ResponseCache(0)
+        self.clock = VersionClock(self.reader, version_ttl)
         # Requests answered by each executor ("compiled", "general").
         self.executed: Counter[str] = Counter()
 
@@ -156,6 +170,11 @@ class Pipeline:
                 hot_after=settings.hot_after,
                 verify=settings.verify_compiled,
             ),
+            cache=ResponseCache(
+                settings.response_cache_mb * 2**20,
+                Shared(redis_client(settings.redis_url), str(_engine(sessions).url)),
+            ),
+            version_ttl=settings.cache_version_ttl,
         )
         if settings.trusted_documents is not None:
             pipeline.documents.load_manifest(settings.trusted_documents)
@@ -164,7 +183,7 @@ class Pipeline:
     async def run(self, request: GraphQLRequest) -> GraphQLResponse:
         """The response to a request; never raises for anything the client sent."""
         try:
-            document = self.document(request)
+            document = await self.document(request)
             operation = document.operation(request.operation_name)
             if not operation.is_query and not request.mutable:
                 return GraphQLResponse(
@@ -177,6 +196,40 @@ class Pipeline:
         except (RequestError, DocumentError) as refused:
             return GraphQLResponse(_errors_body(refused.errors), ok=False, request_error=True)
         extensions = {"cost": spent} if self.budget.report_cost else None
+        return await self.answer(document, operation, request, extensions)
+
+    async def answer(
+        self,
+        document: Document,
+        operation: Operation,
+        request: GraphQLRequest,
+        extensions: dict[str, Any] | None,
+    ) -> GraphQLResponse:
+        """A valid request's answer: from the response cache, or executed (and kept)."""
+        key = await self.cache_key(document, operation, request)
+        if key is None:
+            return await self.bounded(document, operation, request, extensions)
+        etag = f'"{key[:32]}"'
+        if _matches(request.if_none_match, etag):
+            return GraphQLResponse(b"", etag=etag, not_modified=True)
+        cached = await self.cache.get(key) if self.cache.enabled else None
+        if cached is not None:
+            return GraphQLResponse(cached, etag=etag)
+        response = await self.bounded(document, operation, request, extensions)
+        if not response.ok:
+            return response
+        if self.cache.enabled:
+            await self.cache.put(key, response.body)
+        return replace(response, etag=etag)
+
+    async def bounded(
+        self,
+        document: Document,
+        operation: Operation,
+        request: GraphQLRequest,
+        extensions: dict[str, Any] | None,
+    ) -> GraphQLResponse:
+        """Execute within the execution timeout: past it, the work is cancelled."""
         try:
             async with asyncio.timeout(self.budget.execution_timeout):
                 return await self.execute(document, operation, request, extensions)
@@ -189,6 +242,24 @@ class Pipeline:
                 "EXECUTION_TIMEOUT",
             )
             return GraphQLResponse(_body(None, [timed_out], None), ok=False)
+
+    async def cache_key(
+        self, document: Document, operation: Operation, request: GraphQLRequest
+    ) -> str | None:
+        """The response's cache key, or None when its answers are not kept."""
+        if not operation.cacheable or not operation.is_query:
+            return None
+        version = await self.clock.current()
+        if version is None:
+            return None
+        return cache_key(
+            version,
+            document.sha256,
+            request.operation_name,
+            request.variables,
+            request.lang.value,
+            request.role,
+        )
 
     async def execute(
         self,
@@ -240,7 +311,7 @@ class Pipeline:
             return None
         try:
             return await compiled.data(prepared)
-        except (SQLAlchemyError, OSError, asyncpg.PostgresError, sqlite3.Error):
+        except _DATABASE_ERRORS:
             # The general executor runs it again: it gives the same masked error if the
             # database is down, and the answer if the statement was the problem.
             log.exception("compiled statement failed; running the general executor")
@@ -264,10 +335,10 @@ class Pipeline:
         return GraphQLResponse(_errors_body([error(message, "INTERNAL_SERVER_ERROR")]), ok=False)
 
     async def close(self) -> None:
-        if self.compiled is not None:
-            await self.compiled.close()
+        await self.reader.close()
+        await self.cache.shared.close()
 
-    def document(self, request: GraphQLRequest) -> Document:
+    async def document(self, request: GraphQLRequest) -> Document:
         """The request's document: its text, or a persisted document named by hash."""
         persisted = _persisted_hash(request)
         if persisted is None:
@@ -279,7 +350,7 @@ class Pipeline:
                     [error("Only trusted documents are accepted here.", "DOCUMENT_NOT_TRUSTED")]
                 )
         elif request.query is None:
-            found = self.documents.by_id(persisted)
+            found = self.documents.by_id(persisted) or await self._shared_document(persisted)
             if found is None:
                 raise RequestError([error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")])
             document = found
@@ -289,10 +360,20 @@ class Pipeline:
             )
         else:
             document = self._register(persisted, request.query)
+            if document.known:
+                await self.cache.shared.put("document", document.sha256, document.text.encode())
         document.seen += 1
         if document.errors:
             raise DocumentError(document.errors)
         return document
+
+    async def _shared_document(self, digest: str) -> Document | None:
+        """A persisted query another worker or replica registered (through Redis)."""
+        text = await self.cache.shared.get("document", digest.lower())
+        if text is None:
+            return None
+        document = self.documents.register(text.decode())
+        return document if document.sha256 == digest.lower() else None
 
     def _register(self, digest: str, text: str) -> Document:
         """An automatic persisted query sent with its text: checked, then remembered."""
@@ -370,6 +451,14 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     return bool(a == b)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this ETag (RFC 9110 section 13.1.2)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
 
 
 def _engine(sessions: Sessions) -> AsyncEngine:

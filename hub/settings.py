@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     # Tests: every compiled answer is checked against the general executor's.
     verify_compiled: bool = False
 
+    # The response cache (README, "Caching"): its size in this process (0: off), how long
+    # a worker trusts the data version it last read, Redis shared by workers and replicas,
+    # and the max-age GET answers carry.
+    response_cache_mb: int = Field(default=64, ge=0)
+    cache_version_ttl: float = Field(default=1.0, ge=0)
+    redis_url: str | None = None
+    cache_max_age: int = Field(default=30, ge=0)
+
     def limits(self) -> Limits:
         """The document limits these settings give."""
         return Limits(

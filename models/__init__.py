@@ -22,11 +22,13 @@ from models.provider import Provider
 from models.rule import EligibilityRule, RuleSet
 from models.schedule import Occurrence, Schedule, Slot
 from models.source import Source, SyncProblem, SyncRun
+from models.version import DataVersion
 
 __all__ = [
     "Area",
     "Category",
     "CostOption",
+    "DataVersion",
     "DeliveryMode",
     "EligibilityRule",
     "Language",

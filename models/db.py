@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel, col
 
+from models import version
 from models.category import Category
 from models.taxonomy import CATEGORIES
+from models.version import VersionedSession
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,9 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Asy
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded rows usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded rows usable after commit, and move the data version when
+    they change rows (models.version)."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=VersionedSession)
 
 
 async def init_db(engine: AsyncEngine) -> None:
@@ -70,6 +73,7 @@ async def init_db(engine: AsyncEngine) -> None:
         ]
         if missing:
             await conn.execute(sa.insert(Category), missing)
+        await conn.run_sync(version.seed)
 
 
 async def _trigram_index(conn: AsyncConnection) -> None:

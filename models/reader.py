@@ -10,18 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiosqlite
 import asyncpg
+import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import is_sqlite
 
 POOL_SIZE = 10
+# What the drivers raise when the database cannot answer (down, unreachable, refused).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    sqlite3.Error,
+)
 SQLITE_CONNECTIONS = 4
 
 
@@ -54,7 +63,9 @@ class Reader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.url = engine.url
+        self.dialect = engine.dialect
         self.sqlite = is_sqlite(engine)
+        self._compiled: dict[sa.Select[Any], str] = {}
         self._pool: asyncpg.Pool | None = None
         self._connections: asyncio.Queue[aiosqlite.Connection] | None = None
         self._opened: list[aiosqlite.Connection] = []
@@ -67,6 +78,16 @@ class Reader:
             return next(iter(rows))[0] if rows else None
         pool = self._pool or await self._open_pool()
         return await pool.fetchval(sql, *params)
+
+    async def statement_value(self, statement: sa.Select[Any]) -> Any:
+        """The value of a constant statement (compiled once, its values written in)."""
+        sql = self._compiled.get(statement)
+        if sql is None:
+            compiled = statement.compile(
+                dialect=self.dialect, compile_kwargs={"literal_binds": True}
+            )
+            sql = self._compiled[statement] = compiled.string
+        return await self.value(sql, ())
 
     async def close(self) -> None:
         if self._pool is not None:

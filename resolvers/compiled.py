@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import (
     Category,
@@ -544,10 +543,10 @@ def _offering_sort_value(order_name: str, rows: Rows, json: JsonSQL) -> SQL:
 class Compiled:
     """Compiles plans for one database (once per distinct plan) and runs them."""
 
-    def __init__(self, engine: AsyncEngine, cache_size: int = 256) -> None:
-        self.dialect: Dialect = engine.dialect
-        self.json = json_sql(engine.dialect.name)
-        self.reader = Reader(engine)
+    def __init__(self, reader: Reader, cache_size: int = 256) -> None:
+        self.dialect: Dialect = reader.dialect
+        self.json = json_sql(reader.dialect.name)
+        self.reader = reader
         self.cache_size = cache_size
         self._prepared: OrderedDict[Plan, Prepared] = OrderedDict()
 
@@ -573,9 +572,6 @@ class Compiled:
         """The JSON text of `data`, as the database built it."""
         value = await self.reader.value(prepared.sql, prepared.params)
         return value.encode() if isinstance(value, str) else bytes(value)
-
-    async def close(self) -> None:
-        await self.reader.close()
 
 
 __all__ = ["Compiled", "Direction", "Prepared", "Unsupported", "supports"]

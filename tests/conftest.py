@@ -27,6 +27,10 @@ from tests.utils.server import FeedServer, running
 # time it is seen, and each compiled answer is checked against the general executor's.
 os.environ.setdefault("CONCILIA_HOT_AFTER", "1")
 os.environ.setdefault("CONCILIA_VERIFY_COMPILED", "true")
+# Answers are computed, not served from the response cache (tests/hub/test_caching.py
+# turns it on); a sync's change is seen by the next request.
+os.environ.setdefault("CONCILIA_RESPONSE_CACHE_MB", "0")
+os.environ.setdefault("CONCILIA_CACHE_VERSION_TTL", "0")
 
 
 @pytest.fixture(scope="session")
