@@ -20,6 +20,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -104,7 +105,7 @@ class VersionClock:
     def __init__(self, reader: Reader, ttl: float) -> None:
         self.reader = reader
         self.ttl = ttl
-        self._value = 0
+        self._value: int | None = None
         self._read_at: float | None = None
         self._reading: asyncio.Future[int | None] | None = None
 
@@ -121,11 +122,14 @@ class VersionClock:
         try:
             found = await self.reader.statement_value(READ)
         except DATABASE_ERRORS as error:
-            log.warning("data version unreadable, responses not cached: %s", error)
-            return None
+            # Asked again after `ttl`, like a version read: not at every request.
+            if self._value is not None or self._read_at is None:
+                log.warning("data version unreadable, responses not cached: %s", error)
+            self._value = None
+        else:
+            self._value = int(found or 0)
         finally:
             self._reading = None
-        self._value = int(found or 0)
         self._read_at = asyncio.get_running_loop().time()
         return self._value
 
@@ -213,3 +217,38 @@ def redis_client(url: str | None) -> Redis | None:
         url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
     )
     return client
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """An answer to a GET request, with the data version it was computed at."""
+
+    version: int
+    etag: str
+    body: bytes
+
+
+class UrlCache:
+    """Answers to GET requests by their exact query string and language, in front of the
+    pipeline: the portal sends the same URLs again and again, and a hit needs no decoding,
+    parsing or hashing. Entries of an older data version are not served."""
+
+    def __init__(self, size: int = 2_000, max_body: int = 256 * 1024) -> None:
+        self.size = size
+        self.max_body = max_body
+        self._entries: OrderedDict[tuple[bytes, bytes], Kept] = OrderedDict()
+
+    def get(self, key: tuple[bytes, bytes], version: int) -> Kept | None:
+        kept = self._entries.get(key)
+        if kept is None or kept.version != version:
+            return None
+        self._entries.move_to_end(key)
+        return kept
+
+    def put(self, key: tuple[bytes, bytes], kept: Kept) -> None:
+        if len(kept.body) > self.max_body:
+            return
+        self._entries[key] = kept
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)

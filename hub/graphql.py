@@ -14,8 +14,9 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
+from hub.caching import Kept, UrlCache
 from hub.language import negotiate
-from hub.pipeline import GraphQLRequest, Pipeline
+from hub.pipeline import GraphQLRequest, Pipeline, matches
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -47,10 +48,13 @@ class GraphQLEndpoint:
         self.graphiql = get_graphql_ide_html("graphiql").encode() if graphiql else None
         # GET answers that may be cached say so, for `max_age` seconds (RFC 9111).
         self.cache_control = f"public, max-age={max_age}".encode()
+        self.urls = UrlCache() if pipeline.cache.enabled else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
         method = scope["method"]
+        if method == "GET" and self.urls is not None and await self._kept(scope, headers, send):
+            return
         try:
             if method == "POST":
                 request = self._post(await _body(receive), headers)
@@ -74,7 +78,29 @@ class GraphQLEndpoint:
         if response.not_modified:
             await _send(send, 304, b"", None, caching)
             return
+        if (
+            self.urls is not None
+            and method == "GET"
+            and response.etag
+            and response.version is not None
+        ):
+            kept = Kept(response.version, response.etag, response.body)
+            self.urls.put(_url_key(scope, headers), kept)
         await _send(send, 200, response.body, _JSON, caching)
+
+    async def _kept(self, scope: Scope, headers: dict[bytes, bytes], send: Send) -> bool:
+        """Answer a GET from the URL cache if it holds a current answer (hub.caching)."""
+        assert self.urls is not None
+        version = await self.pipeline.clock.current()
+        kept = self.urls.get(_url_key(scope, headers), version) if version is not None else None
+        if kept is None:
+            return False
+        caching = self._caching(kept.etag)
+        if matches(headers.get(b"if-none-match", b"").decode("latin-1"), kept.etag):
+            await _send(send, 304, b"", None, caching)
+        else:
+            await _send(send, 200, kept.body, _JSON, caching)
+        return True
 
     def _caching(self, etag: str | None) -> list[tuple[bytes, bytes]]:
         """HTTP caching of a GET answer: its ETag (the data version is in it) and for how
@@ -150,6 +176,10 @@ def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool)
         mutable=mutable,
         if_none_match=None if mutable else if_none_match,
     )
+
+
+def _url_key(scope: Scope, headers: dict[bytes, bytes]) -> tuple[bytes, bytes]:
+    return scope.get("query_string", b""), headers.get(b"accept-language", b"")
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:

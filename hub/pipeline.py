@@ -105,6 +105,8 @@ class GraphQLResponse:
     # `not_modified` (nothing was executed, the body is empty).
     etag: str | None = None
     not_modified: bool = False
+    # The data version a cacheable answer was computed at.
+    version: int | None = None
 
 
 class RequestError(Exception):
@@ -206,21 +208,29 @@ class Pipeline:
         extensions: dict[str, Any] | None,
     ) -> GraphQLResponse:
         """A valid request's answer: from the response cache, or executed (and kept)."""
-        key = await self.cache_key(document, operation, request)
-        if key is None:
+        version = await self.clock.current() if operation.cacheable else None
+        if version is None or not operation.is_query:
             return await self.bounded(document, operation, request, extensions)
+        key = cache_key(
+            version,
+            document.sha256,
+            request.operation_name,
+            request.variables,
+            request.lang.value,
+            request.role,
+        )
         etag = f'"{key[:32]}"'
-        if _matches(request.if_none_match, etag):
-            return GraphQLResponse(b"", etag=etag, not_modified=True)
+        if matches(request.if_none_match, etag):
+            return GraphQLResponse(b"", etag=etag, not_modified=True, version=version)
         cached = await self.cache.get(key) if self.cache.enabled else None
         if cached is not None:
-            return GraphQLResponse(cached, etag=etag)
+            return GraphQLResponse(cached, etag=etag, version=version)
         response = await self.bounded(document, operation, request, extensions)
         if not response.ok:
             return response
         if self.cache.enabled:
             await self.cache.put(key, response.body)
-        return replace(response, etag=etag)
+        return replace(response, etag=etag, version=version)
 
     async def bounded(
         self,
@@ -242,24 +252,6 @@ class Pipeline:
                 "EXECUTION_TIMEOUT",
             )
             return GraphQLResponse(_body(None, [timed_out], None), ok=False)
-
-    async def cache_key(
-        self, document: Document, operation: Operation, request: GraphQLRequest
-    ) -> str | None:
-        """The response's cache key, or None when its answers are not kept."""
-        if not operation.cacheable or not operation.is_query:
-            return None
-        version = await self.clock.current()
-        if version is None:
-            return None
-        return cache_key(
-            version,
-            document.sha256,
-            request.operation_name,
-            request.variables,
-            request.lang.value,
-            request.role,
-        )
 
     async def execute(
         self,
@@ -453,7 +445,7 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def matches(if_none_match: str | None, etag: str) -> bool:
     """Whether an If-None-Match header names this ETag (RFC 9110 section 13.1.2)."""
     if not if_none_match:
         return False

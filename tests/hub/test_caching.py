@@ -271,3 +271,18 @@ async def test_a_redis_that_is_down_is_a_miss_not_an_error(hubs: Any) -> None:
     assert (await hub.post(PROVIDERS))["data"]["providers"]["totalCount"] == 0
     assert (await hub.post(PROVIDERS))["data"]["providers"]["totalCount"] == 0
     assert hub.executed == 1  # the process's own cache still answers
+
+
+async def test_a_repeated_get_is_answered_from_the_url_cache_until_the_data_changes(
+    engine: AsyncEngine, hubs: Any
+) -> None:
+    hub = await hubs(**CACHED)
+    params = {"query": PROVIDERS}
+    first = await hub.http.get("/graphql", params=params)
+    again = await hub.http.get("/graphql", params=params)
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    await add_provider(engine, "Nuovo")
+    changed = await hub.http.get("/graphql", params=params)
+    assert changed.json()["data"]["providers"]["totalCount"] == 1
+    assert hub.executed == 2
