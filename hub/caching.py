@@ -90,12 +90,16 @@ def cache_key(
     variables: Mapping[str, Any] | None,
     language: str,
     role: str,
-) -> str:
-    """The key of a response (also its ETag): a hash of everything it depends on."""
-    parts = orjson.dumps(
-        [version, document_hash, operation_name, variables or {}, language, role],
-        option=orjson.OPT_SORT_KEYS,
-    )
+) -> str | None:
+    """The key of a response (also its ETag): a hash of everything it depends on; None for
+    variables JSON cannot write back (nested past orjson's 255 levels), never a key."""
+    try:
+        parts = orjson.dumps(
+            [version, document_hash, operation_name, variables or {}, language, role],
+            option=orjson.OPT_SORT_KEYS,
+        )
+    except orjson.JSONEncodeError:
+        return None
     return hashlib.sha256(parts).hexdigest()
 
 

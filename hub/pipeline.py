@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
@@ -219,6 +219,8 @@ class Pipeline:
             request.lang.value,
             request.role,
         )
+        if key is None:
+            return await self.bounded(document, operation, request, extensions)
         etag = f'"{key[:32]}"'
         if matches(request.if_none_match, etag):
             return GraphQLResponse(b"", etag=etag, not_modified=True, version=version)
@@ -404,15 +406,10 @@ class Pipeline:
             context_value=context,
             variable_values=dict(request.variables) if request.variables else None,
             operation_name=request.operation_name,
-            is_awaitable=_is_awaitable,
+            is_awaitable=cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable),
         )
         result = await outcome if isinstance(outcome, Awaitable) else outcome
         return result.data, [coded(e) for e in result.errors or ()]
-
-
-def _is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
-    """strawberry's check, faster than inspect's for the values resolvers return."""
-    return optimized_is_awaitable(value)
 
 
 def _persisted_hash(request: GraphQLRequest) -> str | None:

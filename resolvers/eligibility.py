@@ -37,7 +37,7 @@ from models.eligibility import (
 )
 from models.rule import RuleSet, applies_to_offering
 from resolvers.errors import BadUserInput
-from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows, grouped
+from resolvers.queries import Sessions, by_key, fetch_all, fetch_keyed, fetch_rows, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -147,14 +147,15 @@ async def rules_of_offerings(
     sessions: Sessions, offering_ids: Sequence[int]
 ) -> list[list[EligibilityRule]]:
     """The rules each offering is subject to: its area's, its provider's, its own."""
-    rows = await fetch_rows(
+    pairs = await fetch_keyed(
         sessions,
-        sa.select(col(Offering.id), EligibilityRule)
-        .join(EligibilityRule, applies_to_offering())
+        sa.select(EligibilityRule)
+        .join(Offering, applies_to_offering())
         .where(col(Offering.id).in_(offering_ids))
         .order_by(col(Offering.id), col(EligibilityRule.id)),
+        col(Offering.id),
     )
-    found = grouped(offering_ids, [(offering_id or 0, rule) for offering_id, rule in rows])
+    found = grouped(offering_ids, pairs)
     return [sorted(rules, key=_inheritance_order) for rules in found]
 
 

@@ -50,6 +50,7 @@ from resolvers.queries import (
     by_key,
     children,
     fetch_all,
+    fetch_keyed,
     fetch_rows,
     fetch_scalar,
     grouped,
@@ -331,25 +332,27 @@ async def offerings_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Offeri
 
 
 async def locations_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
-    rows = await fetch_rows(
+    pairs = await fetch_keyed(
         sessions,
-        sa.select(col(OfferingLocation.offering_id), Location)
-        .join(Location, col(Location.id) == col(OfferingLocation.location_id))
+        sa.select(Location)
+        .join(OfferingLocation, col(Location.id) == col(OfferingLocation.location_id))
         .where(col(OfferingLocation.offering_id).in_(ids))
         .order_by(col(OfferingLocation.offering_id), col(Location.id)),
+        col(OfferingLocation.offering_id),
     )
-    return grouped(ids, [(offering_id, location) for offering_id, location in rows])
+    return grouped(ids, pairs)
 
 
 async def categories_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[Category]]:
-    rows = await fetch_rows(
+    pairs = await fetch_keyed(
         sessions,
-        sa.select(col(OfferingCategory.offering_id), Category)
-        .join(Category, col(Category.id) == col(OfferingCategory.category_id))
+        sa.select(Category)
+        .join(OfferingCategory, col(Category.id) == col(OfferingCategory.category_id))
         .where(col(OfferingCategory.offering_id).in_(ids))
         .order_by(col(OfferingCategory.offering_id), col(Category.position)),
+        col(OfferingCategory.offering_id),
     )
-    return grouped(ids, [(offering_id, category) for offering_id, category in rows])
+    return grouped(ids, pairs)
 
 
 async def languages_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[str]]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
 K = TypeVar("K", bound=Hashable)
@@ -17,21 +17,46 @@ Ts = TypeVarTuple("Ts")
 Sessions = async_sessionmaker[AsyncSession]
 
 
+# The read path runs its statements on a Core connection, not in an ORM session, and reads
+# rows, not instances: a row of `select(Model)` has the model's attributes (its columns),
+# costs a tuple where an instance cost the identity map and attribute instrumentation, and
+# needs no session to begin and close. Rows are read-only, which the read path never minds.
+
+
 async def fetch_all(sessions: Sessions, statement: sa.Select[V]) -> list[V]:
-    """The rows of an ORM select of one entity."""
-    async with sessions() as session:
-        return list((await session.execute(statement)).scalars().all())
+    """The rows of a select of one model, as rows that stand in for its instances."""
+    async with _engine(sessions).connect() as connection:
+        rows = (await connection.execute(statement)).all()
+    return cast("list[V]", rows)
 
 
 async def fetch_rows(sessions: Sessions, statement: sa.Select[*Ts]) -> list[sa.Row[*Ts]]:
     """The rows of a select of several columns."""
-    async with sessions() as session:
-        return list((await session.execute(statement)).all())
+    async with _engine(sessions).connect() as connection:
+        return list((await connection.execute(statement)).all())
 
 
 async def fetch_scalar(sessions: Sessions, statement: sa.Select[V]) -> V:
-    async with sessions() as session:
-        return (await session.execute(statement)).scalar_one()
+    async with _engine(sessions).connect() as connection:
+        return (await connection.execute(statement)).scalar_one()
+
+
+async def fetch_keyed(
+    sessions: Sessions, statement: sa.Select[V], key: Mapped[K] | sa.ColumnElement[K]
+) -> list[tuple[K, V]]:
+    """(key, row) pairs of a select of one model with one more column, `key` (the parent
+    of each row in a many-to-many table, say)."""
+    keyed = statement.add_columns(key.label("parent_key"))
+    async with _engine(sessions).connect() as connection:
+        rows = (await connection.execute(keyed)).all()
+    return [(row.parent_key, cast("V", row)) for row in rows]
+
+
+def _engine(sessions: Sessions) -> AsyncEngine:
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the session factory must be bound to an AsyncEngine")
+    return bind
 
 
 async def children(

@@ -33,7 +33,7 @@ def error_code(error: GraphQLError) -> str:
         return "INTERNAL_SERVER_ERROR"
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$"):
+    if error.message.startswith("Variable "):  # coercing the request's variables
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
 

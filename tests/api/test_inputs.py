@@ -96,6 +96,16 @@ async def test_unusable_values_are_bad_user_input(
     assert all(len(e["message"]) < 300 for e in result["errors"])
 
 
+async def test_a_variable_nested_a_thousand_levels_is_bad_user_input(gql: GraphQLClient) -> None:
+    query = "query($s: [OfferingStatus!]) { offerings(filter: {status: $s}) { totalCount } }"
+    body = b'{"query": ' + orjson.dumps(query) + b', "variables": {"s": '
+    body += b"[" * 1_000 + b'"ACTIVE"' + b"]" * 1_000 + b"}}"
+    response = await gql.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_USER_INPUT"]
+
+
 async def test_canonical_ids_still_work(gql: GraphQLClient) -> None:
     page = await gql.data("{ offerings(first: 1) { edges { node { id } } } }")
     offering_id = page["offerings"]["edges"][0]["node"]["id"]
