@@ -1,11 +1,13 @@
-"""Cost of a catalogue page: SQL statements per request, and the hub's in-process
-execution time relative to a raw SQL + orjson baseline producing the same rows.
+"""Cost of a catalogue page: SQL statements per request of the general executor, and the
+in-process time of both executors relative to a raw SQL + orjson baseline producing the
+same rows.
 
     .venv/bin/python -m benchmarks.query_cost [--repeat 200]
 
 Builds a temporary SQLite database from the demo sources (the real sync path), then
-for page sizes 10, 50 and 100 runs the same portal query through the schema and through
-hand-written SQL, alternating them so both see the same machine state. Prints ratios.
+for page sizes 10, 50 and 100 runs the same portal query through the hub's pipeline (the
+general executor, and the compiled path: one statement) and through hand-written SQL,
+alternating them so all see the same machine state. Prints ratios.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.config import load_sources
 from connectors.fetch import http_client
 from connectors.sync import sync_source
+from hub.pipeline import Compiling, GraphQLRequest, Pipeline
 from models.db import create_engine, init_db, session_factory
-from resolvers.context import Context
 from schema import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,17 +120,12 @@ async def baseline(engine: AsyncEngine, first: int) -> bytes:
     return orjson.dumps({"data": {"offerings": {"totalCount": total, "edges": edges}}})
 
 
-async def hub(engine: AsyncEngine, first: int) -> bytes:
-    """The response as the hub computes it in-process (schema execution, fresh loaders)."""
-    schema = _SCHEMA
-    context = Context(session_factory(engine))
-    result = await schema.execute(QUERY, variable_values={"first": first}, context_value=context)
-    if result.errors:
-        raise RuntimeError(result.errors)
-    return orjson.dumps({"data": result.data})
-
-
-_SCHEMA = build_schema()
+async def hub(pipeline: Pipeline, first: int) -> bytes:
+    """The response as the hub's pipeline computes it in-process (no response cache)."""
+    response = await pipeline.run(GraphQLRequest(QUERY, {"first": first}))
+    if not response.ok:
+        raise RuntimeError(response.body[:500])
+    return response.body
 
 
 def count_statements(engine: AsyncEngine) -> list[str]:
@@ -157,23 +154,37 @@ async def main(repeat: int) -> None:
         async with http_client() as client:
             for source in load_sources(ROOT / "data" / "demo" / "sources.toml"):
                 await sync_source(session_factory(engine), source, client)
+        sessions = session_factory(engine)
+        general = Pipeline(build_schema(), sessions, compiled=Compiling(enabled=False))
+        compiled = Pipeline(build_schema(), sessions, compiled=Compiling(hot_after=1))
         statements = count_statements(engine)
         print(
-            f"{'page size':>10} {'statements':>11} {'hub ms':>9} {'SQL+orjson ms':>14} {'ratio':>7}"
+            f"{'page size':>10} {'statements':>11} {'general ms':>11} {'compiled ms':>12}"
+            f" {'SQL+orjson ms':>14} {'general/base':>13} {'compiled/base':>14}"
         )
         for first in PAGE_SIZES:
-            await hub(engine, first)  # warm caches and pools
+            await hub(general, first)  # warm caches and pools
+            await hub(compiled, first)
             statements.clear()
-            await hub(engine, first)
+            await hub(general, first)
             count = len(statements)
-            hub_times, base_times = [], []
-            for _ in range(5):  # alternate rounds so both see the same conditions
-                hub_times.append(await median_time(partial(hub, engine, first), repeat // 5))
-                base_times.append(await median_time(partial(baseline, engine, first), repeat // 5))
-            hub_ms = statistics.median(hub_times) * 1000
-            base_ms = statistics.median(base_times) * 1000
-            ratio = hub_ms / base_ms
-            print(f"{first:>10} {count:>11} {hub_ms:>9.2f} {base_ms:>14.2f} {ratio:>7.2f}")
+            times: dict[str, list[float]] = {"general": [], "compiled": [], "base": []}
+            runs: dict[str, Callable[[], Awaitable[bytes]]] = {
+                "general": partial(hub, general, first),
+                "compiled": partial(hub, compiled, first),
+                "base": partial(baseline, engine, first),
+            }
+            for _ in range(5):  # alternate rounds so all see the same conditions
+                for name, run in runs.items():
+                    times[name].append(await median_time(run, repeat // 5))
+            ms = {name: statistics.median(values) * 1000 for name, values in times.items()}
+            print(
+                f"{first:>10} {count:>11} {ms['general']:>11.2f} {ms['compiled']:>12.2f}"
+                f" {ms['base']:>14.2f} {ms['general'] / ms['base']:>13.2f}"
+                f" {ms['compiled'] / ms['base']:>14.2f}"
+            )
+        await general.close()
+        await compiled.close()
         await engine.dispose()
 
 

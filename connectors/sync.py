@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from connectors.audience import source_rule
@@ -59,6 +59,7 @@ from models import (
     SyncStatus,
 )
 from models.availability import extend_occurrences, refresh_occurrences
+from models.db import engine_of
 from models.district import in_district
 from models.rule import refresh_rule_sets, rule_hash
 from models.taxonomy import CATEGORY_INFO
@@ -120,7 +121,7 @@ async def sync_source(
     async with sessions.begin() as session:
         source = await ensure_source(session, config)
         source_id, state = row_id(source.id), dict(source.state or {})
-    engine = _engine(sessions)
+    engine = engine_of(sessions)
     async with source_lock(engine, source_id, config.name) as lock:
         connector = connector_for(config, fetcher or Fetcher(client), state)
         async with sessions.begin() as session:
@@ -193,13 +194,6 @@ async def _drain(
             if len(batch) >= batch_size:
                 await flush()
     await flush()
-
-
-def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("the session factory must be bound to an AsyncEngine")
-    return bind
 
 
 async def _finish(

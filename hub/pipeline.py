@@ -19,14 +19,13 @@ from typing import Any, TypeGuard, cast
 
 import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from hub.caching import ResponseCache, Shared, VersionClock, cache_key, redis_client
 from hub.documents import Document, DocumentError, Documents, Operation
 from hub.limits import LimitExceeded, Limits, check_cost, cost
 from hub.settings import Settings
+from models.db import engine_of
 from models.enums import Language
 from models.reader import DATABASE_ERRORS, Reader
 from resolvers.availability import LiveAvailability
@@ -39,7 +38,6 @@ from schema.errors import coded
 from schema.plans import Planner, Template
 
 log = logging.getLogger("concilia.pipeline")
-_DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DATABASE_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +146,7 @@ class Pipeline:
         self.trusted_only = trusted_only
         self.compiling = compiled or Compiling()
         self.planner = Planner(schema)
-        self.reader = Reader(_engine(sessions))
+        self.reader = Reader(engine_of(sessions))
         self.compiled = Compiled(self.reader) if self.compiling.enabled else None
         self.cache = cache or ResponseCache(0)
         self.clock = VersionClock(self.reader, version_ttl)
@@ -174,7 +172,7 @@ class Pipeline:
             ),
             cache=ResponseCache(
                 settings.response_cache_mb * 2**20,
-                Shared(redis_client(settings.redis_url), str(_engine(sessions).url)),
+                Shared(redis_client(settings.redis_url), str(engine_of(sessions).url)),
             ),
             version_ttl=settings.cache_version_ttl,
         )
@@ -305,7 +303,7 @@ class Pipeline:
             return None
         try:
             return await compiled.data(prepared)
-        except _DATABASE_ERRORS:
+        except DATABASE_ERRORS:
             # The general executor runs it again: it gives the same masked error if the
             # database is down, and the answer if the statement was the problem.
             log.exception("compiled statement failed; running the general executor")
@@ -448,13 +446,6 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in tags or "*" in tags
-
-
-def _engine(sessions: Sessions) -> AsyncEngine:
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("the session factory must be bound to an AsyncEngine")
-    return bind
 
 
 def _data_body(data: bytes, extensions: dict[str, Any] | None) -> bytes:

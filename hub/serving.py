@@ -11,8 +11,15 @@ arrived within the body timeout (408). Bodies are bounded by hub.http_limits.
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
 import os
+import signal
+import socket
 from functools import cache
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -20,6 +27,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from hub.http_limits import HTTPLimits, refusal
 from hub.logs import uvicorn_log_config
 from hub.settings import Settings
+
+log = logging.getLogger("concilia.serve")
 
 
 @cache
@@ -142,15 +151,89 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
 
     # Built here first, so that a bad setting is one line on stderr, not one per worker.
     app = create_app(settings)
-    access_log = settings.access_log if settings.access_log is not None else not settings.production
+    if processes > 1 and hasattr(socket, "SO_REUSEPORT"):
+        Workers(settings, host, port, processes).run()
+        return
     uvicorn.run(
         "hub.app:create_app" if processes > 1 else app,
         factory=processes > 1,
         workers=processes,
         host=host,
         port=port,
-        http="hub.serving:HubHttpProtocol",
-        log_level=settings.log_level,
-        log_config=uvicorn_log_config(),
-        access_log=access_log,
+        **_uvicorn_options(settings),
     )
+
+
+def _uvicorn_options(settings: Settings) -> dict[str, Any]:
+    access_log = settings.access_log if settings.access_log is not None else not settings.production
+    return {
+        "http": "hub.serving:HubHttpProtocol",
+        "log_level": settings.log_level,
+        "log_config": uvicorn_log_config(),
+        "access_log": access_log,
+    }
+
+
+class Workers:
+    """Worker processes that each listen on the port with SO_REUSEPORT.
+
+    uvicorn's own workers share one listening socket, and whichever wakes first accepts: a
+    client with a few keep-alive connections often ended up on one worker while the other
+    idled (two workers measured no faster than one). With a socket per worker the kernel
+    spreads connections over them. A worker that dies is started again; SIGINT or SIGTERM
+    stops them all, each finishing its requests.
+    """
+
+    def __init__(self, settings: Settings, host: str, port: int, processes: int) -> None:
+        self.settings = settings
+        self.host, self.port = host, port
+        self.processes = processes
+        self._context = multiprocessing.get_context("spawn")
+        self._stopping = False
+
+    def run(self) -> None:
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        workers = [self._start() for _ in range(self.processes)]
+        try:
+            while not self._stopping:
+                wait([w.sentinel for w in workers], timeout=1.0)
+                for index, worker in enumerate(workers):
+                    if not worker.is_alive() and not self._stopping:
+                        log.warning(
+                            "worker %s exited (%s); starting another", worker.pid, worker.exitcode
+                        )
+                        workers[index] = self._start()
+        finally:
+            for worker in workers:
+                if worker.is_alive():
+                    worker.terminate()
+            for worker in workers:
+                worker.join(timeout=30)
+                if worker.is_alive():
+                    worker.kill()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, *_: Any) -> None:
+        self._stopping = True
+
+    def _start(self) -> BaseProcess:
+        worker = self._context.Process(
+            target=_worker,
+            args=(self.host, self.port, _uvicorn_options(self.settings)),
+            daemon=False,
+        )
+        worker.start()
+        return worker
+
+
+def _worker(host: str, port: int, options: dict[str, Any]) -> None:
+    """One worker: its own socket on the shared port, and a uvicorn server on it."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    config = uvicorn.Config("hub.app:create_app", factory=True, host=host, port=port, **options)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -19,6 +19,7 @@ import aiosqlite
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.db import is_sqlite
@@ -26,6 +27,7 @@ from models.db import is_sqlite
 POOL_SIZE = 10
 # What the drivers raise when the database cannot answer (down, unreachable, refused).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    SQLAlchemyError,
     OSError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,

@@ -7,8 +7,10 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar, TypeVarTuple, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
+
+from models.db import engine_of
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -25,19 +27,19 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def fetch_all(sessions: Sessions, statement: sa.Select[V]) -> list[V]:
     """The rows of a select of one model, as rows that stand in for its instances."""
-    async with _engine(sessions).connect() as connection:
+    async with engine_of(sessions).connect() as connection:
         rows = (await connection.execute(statement)).all()
     return cast("list[V]", rows)
 
 
 async def fetch_rows(sessions: Sessions, statement: sa.Select[*Ts]) -> list[sa.Row[*Ts]]:
     """The rows of a select of several columns."""
-    async with _engine(sessions).connect() as connection:
+    async with engine_of(sessions).connect() as connection:
         return list((await connection.execute(statement)).all())
 
 
 async def fetch_scalar(sessions: Sessions, statement: sa.Select[V]) -> V:
-    async with _engine(sessions).connect() as connection:
+    async with engine_of(sessions).connect() as connection:
         return (await connection.execute(statement)).scalar_one()
 
 
@@ -47,16 +49,9 @@ async def fetch_keyed(
     """(key, row) pairs of a select of one model with one more column, `key` (the parent
     of each row in a many-to-many table, say)."""
     keyed = statement.add_columns(key.label("parent_key"))
-    async with _engine(sessions).connect() as connection:
+    async with engine_of(sessions).connect() as connection:
         rows = (await connection.execute(keyed)).all()
     return [(row.parent_key, cast("V", row)) for row in rows]
-
-
-def _engine(sessions: Sessions) -> AsyncEngine:
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("the session factory must be bound to an AsyncEngine")
-    return bind
 
 
 async def children(
