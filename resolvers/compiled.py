@@ -399,7 +399,9 @@ class _Builder:
             raise Unsupported("filters computed from the database")
         where = offering_queries.conditions(query.filter)
         direction = query.order.direction
-        order_name, key = offering_queries.sort_key(query.order, self.lang)
+        # As the general path: a text search on PostgreSQL uses the trigram index.
+        unindexed = query.filter.text is not None and self.json.dialect == "postgresql"
+        order_name, key = offering_queries.sort_key(query.order, self.lang, unindexed=unindexed)
         chosen = sa.select(OFFERING).where(*where)
         if root.after is not None:
             chosen = chosen.where(
@@ -410,7 +412,7 @@ class _Builder:
         page = rows.cte(f"page{self._next_page()}")
 
         def order(of: Rows) -> list[Any]:
-            of_key = offering_queries.sort_key(query.order, self.lang, of)[1]
+            of_key = offering_queries.sort_key(query.order, self.lang, of, unindexed=unindexed)[1]
             return list(offering_queries.keyset_order(of_key, direction, of.c.id))
 
         def cursor(of: Rows) -> SQL:

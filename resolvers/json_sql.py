@@ -47,6 +47,8 @@ def concat(*parts: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
 class JsonSQL:
     """The JSON helpers of PostgreSQL (this class) and SQLite (the subclass)."""
 
+    dialect = "postgresql"
+
     def object(self, pairs: Sequence[tuple[str, sa.ColumnElement[Any]]]) -> sa.ColumnElement[Any]:
         """A JSON object of (key, value) pairs, in order."""
         arguments: list[Any] = []
@@ -129,6 +131,8 @@ class SQLiteJsonSQL(JsonSQL):
     """SQLite: JSON values from subqueries are re-read with json(); arrays are ordered by
     a window (aggregates take no ORDER BY before SQLite 3.44); base64 and floats come from
     the functions models.reader registers."""
+
+    dialect = "sqlite"
 
     def _object(self, arguments: list[Any]) -> sa.ColumnElement[Any]:
         return sa.func.json_object(*arguments)

@@ -29,6 +29,7 @@ from models import (
     OfferingStatus,
     Provider,
 )
+from models.db import engine_of
 from models.offering import UNKNOWN_PRICE_RANK
 from models.taxonomy import CATEGORY_INFO
 from models.types import table_of
@@ -180,16 +181,28 @@ def _cents(price: Decimal) -> int:
 
 
 def sort_key(
-    order: OfferingOrder, lang: Language, rows: sa.FromClause | None = None
+    order: OfferingOrder,
+    lang: Language,
+    rows: sa.FromClause | None = None,
+    *,
+    unindexed: bool = False,
 ) -> tuple[str, Any]:
     """The ordering's name (as stored in cursors) and its SQL expression, on the offering
-    table or on `rows`, a subquery of its rows."""
+    table or on `rows`, a subquery of its rows.
+
+    `unindexed` gives an expression of the same values that no index matches. A text
+    search on PostgreSQL asks for it: the planner would otherwise walk the ordering's
+    index, reading most of it when the matches sort late ("servizio 9" took 41 ms at 100k
+    offerings), where the trigram index finds them in what the count costs (23 ms)."""
     c = (rows if rows is not None else OFFERING_TABLE).c
     if order.field is OfferingOrderField.TITLE:
-        return f"title_{lang.value}", c.title_sort_en if lang is Language.EN else c.title_sort_it
+        column = c.title_sort_en if lang is Language.EN else c.title_sort_it
+        return f"title_{lang.value}", column.op("||")("") if unindexed else column
     if order.field is OfferingOrderField.LAST_CHANGED:
-        return "changed", c.last_changed_at
-    return "price", sa.func.coalesce(c.min_price_cents, UNKNOWN_PRICE_RANK)
+        changed = c.last_changed_at
+        return "changed", changed + sa.text("interval '0 seconds'") if unindexed else changed
+    price = sa.func.coalesce(c.min_price_cents, UNKNOWN_PRICE_RANK)
+    return "price", price + 0 if unindexed else price
 
 
 def _cursor_value(name: str, offering: Offering) -> CursorValue:
@@ -230,7 +243,7 @@ async def offerings_page(
     """One page of the catalogue, filtered, ordered and paginated in SQL."""
     size = page_size(first)
     where = conditions(query.filter) + await computed_conditions(ctx.sessions, query.filter)
-    name, key = sort_key(query.order, ctx.lang)
+    name, key = sort_key(query.order, ctx.lang, unindexed=searches_by_trigram(ctx, query))
     ordering = f"{name}:{query.order.direction.value}"
     statement = sa.select(Offering).where(*where)
     if after is not None:
@@ -257,6 +270,11 @@ async def offerings_page(
         has_previous_page=after is not None,
         total=total,
     )
+
+
+def searches_by_trigram(ctx: Context, query: OfferingQuery) -> bool:
+    """Whether a text search should find its rows through PostgreSQL's trigram index."""
+    return query.filter.text is not None and engine_of(ctx.sessions).dialect.name == "postgresql"
 
 
 @dataclass(frozen=True, slots=True)

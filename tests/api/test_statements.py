@@ -105,3 +105,17 @@ async def test_eligibility_and_availability_fields_are_batched(
     # offering open by its schedule asks for no slots), never on how many there are.
     assert max(counts) <= 12
     assert counts[2] <= counts[1] <= counts[0]
+
+
+async def test_a_text_search_on_postgresql_does_not_walk_the_title_index(
+    gql: GraphQLClient, demo_engine: AsyncEngine
+) -> None:
+    """On PostgreSQL the page of a text search is ordered by an expression no index
+    matches, so the planner finds the matches with the trigram index (see
+    resolvers.offerings.sort_key); SQLite, which has no such index, orders by the column."""
+    query = '{ offerings(first: 5, filter: {text: "corso"}) { edges { node { id } } } }'
+    with count_statements(demo_engine) as log:
+        await gql.data(query)
+    [page] = [s for s in log.statements if "ORDER BY" in s and "LIMIT" in s]
+    unindexed = "title_sort_it || " in page
+    assert unindexed is (demo_engine.dialect.name == "postgresql")
