@@ -372,7 +372,8 @@ async def long_url(target: Target) -> Outcome:
     return judge_raw(await raw_exchange(target, head))
 
 
-async def big_header(target: Target) -> Outcome:
+def big_header_request(target: Target) -> bytes:
+    """A small POST with a 64 KB header."""
     body = corpus.request(corpus.POLL_QUERY)
     head = request_head(
         "POST",
@@ -382,7 +383,11 @@ async def big_header(target: Target) -> Outcome:
         f"Content-Length: {len(body)}",
         "X-Padding: " + "a" * (64 * 1024),
     )
-    return judge_raw(await raw_exchange(target, head + body))
+    return head + body
+
+
+async def big_header(target: Target) -> Outcome:
+    return judge_raw(await raw_exchange(target, big_header_request(target)))
 
 
 async def trickle(data: bytes, piece: int = 4096, pause: float = 0.005) -> AsyncIterator[bytes]:
@@ -395,16 +400,7 @@ async def trickle(data: bytes, piece: int = 4096, pause: float = 0.005) -> Async
 async def big_header_trickled(target: Target) -> Outcome:
     """The 64 KB header again, arriving in 4 KB segments: the server cannot count on
     reading the whole head at once."""
-    body = corpus.request(corpus.POLL_QUERY)
-    head = request_head(
-        "POST",
-        target,
-        "/graphql",
-        "Content-Type: application/json",
-        f"Content-Length: {len(body)}",
-        "X-Padding: " + "a" * (64 * 1024),
-    )
-    return judge_raw(await raw_exchange(target, b"", trickle(head + body)))
+    return judge_raw(await raw_exchange(target, b"", trickle(big_header_request(target))))
 
 
 @dataclass

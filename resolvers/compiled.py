@@ -36,7 +36,7 @@ from models.taxonomy import AREAS
 from models.types import table_of
 from resolvers import offerings as offering_queries
 from resolvers import providers as provider_queries
-from resolvers.json_sql import JsonSQL, concat, constant, json_sql, name
+from resolvers.json_sql import MAX_KEYS, JsonSQL, concat, constant, json_sql, name
 from resolvers.pagination import Direction, page_size
 from resolvers.plans import Plan, Root, Selected, Selection
 
@@ -148,24 +148,20 @@ def _to_one(table: sa.Table, key: str) -> ValueOf:
     return value
 
 
-def _offering_locations(at: At) -> SQL:
-    location, link = LOCATION.alias(), OFFERING_LOCATION.alias()
-    chosen = (
-        sa.select(location)
-        .join(link, link.c.location_id == location.c.id)
-        .where(link.c.offering_id == at.column("id"))
-    )
-    return at.json.aggregate(at.object(location), chosen, [location.c.id])
+def _linked(table: sa.Table, link: sa.Table, target: str, order: str) -> ValueOf:
+    """The rows of `table` an offering is linked to through `link` (its `target` column
+    holding their ids), in `order`: as resolvers.offerings loads them."""
 
+    def value(at: At) -> SQL:
+        rows, through = table.alias(), link.alias()
+        chosen = (
+            sa.select(rows)
+            .join(through, through.c[target] == rows.c.id)
+            .where(through.c.offering_id == at.column("id"))
+        )
+        return at.json.aggregate(at.object(rows), chosen, [rows.c[order]])
 
-def _offering_categories(at: At) -> SQL:
-    category, link = CATEGORY.alias(), OFFERING_CATEGORY.alias()
-    chosen = (
-        sa.select(category)
-        .join(link, link.c.category_id == category.c.id)
-        .where(link.c.offering_id == at.column("id"))
-    )
-    return at.json.aggregate(at.object(category), chosen, [category.c.position])
+    return value
 
 
 def _offering_languages(at: At) -> SQL:
@@ -219,8 +215,8 @@ VALUES: dict[str, dict[str, ValueOf]] = {
         "eligibility_description": _column("eligibility_description"),
         "text_languages": _text_languages,
         "provider": _to_one(PROVIDER, "provider_id"),
-        "locations": _offering_locations,
-        "categories": _offering_categories,
+        "locations": _linked(LOCATION, OFFERING_LOCATION, "location_id", "id"),
+        "categories": _linked(CATEGORY, OFFERING_CATEGORY, "category_id", "position"),
         "languages": _offering_languages,
         "cost_options": _cost_options,
     },
@@ -311,7 +307,6 @@ class _Page:
     cursor: Callable[[Rows], SQL]
     count: sa.Select[Any]
     has_previous: bool
-    node_type: str
 
 
 class _Builder:
@@ -327,7 +322,7 @@ class _Builder:
         return sa.select(self.pairs(pairs))
 
     def pairs(self, pairs: Sequence[tuple[str, SQL]]) -> SQL:
-        if len(pairs) > 50:
+        if len(pairs) > MAX_KEYS:
             raise Unsupported("too many keys in one object")
         return self.json.object(pairs)
 
@@ -423,7 +418,7 @@ class _Builder:
             )
 
         count = sa.select(sa.func.count()).select_from(OFFERING).where(*where)
-        return _Page(page, size, order, cursor, count, root.after is not None, "Offering")
+        return _Page(page, size, order, cursor, count, root.after is not None)
 
     def providers_page(self, root: Root) -> _Page:
         flt = root.providers
@@ -444,7 +439,7 @@ class _Builder:
             return self.cursor(provider_queries.ORDERING, self.json.quote(of.c.name_sort), of)
 
         count = sa.select(sa.func.count()).select_from(PROVIDER).where(*where)
-        return _Page(page, size, order, cursor, count, root.after is not None, "Provider")
+        return _Page(page, size, order, cursor, count, root.after is not None)
 
     def _next_page(self) -> int:
         self.pages += 1
