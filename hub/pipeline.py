@@ -290,7 +290,13 @@ class Pipeline:
         name = request.operation_name
         if name not in document.plans:
             assert document.ast is not None
-            document.plans[name] = self.planner.template(document.ast, operation.node)
+            try:
+                document.plans[name] = self.planner.template(document.ast, operation.node)
+            except Exception:
+                # A planner's bug must not cost a valid request its answer: the general
+                # executor answers it, and the log says what to fix.
+                log.exception("the planner failed on %s", document.text[:200])
+                document.plans[name] = None
         template: Template | None = document.plans[name]
         if template is None:
             return None

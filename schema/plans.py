@@ -145,6 +145,8 @@ class Planner:
         name = node.name.value
         if name == "__typename":
             return _RootTemplate(key, name, node, None)
+        if name.startswith("__"):
+            raise _Unplannable(f"introspection ({name})")
         definition = query_type.fields[name]
         strawberry_field = self._strawberry_field("Query", name)
         if not supports("Query", strawberry_field.python_name):
@@ -178,6 +180,8 @@ class Planner:
         name = node.name.value
         if name == "__typename":
             return Selected(key, "__typename")
+        if name.startswith("__"):
+            raise _Unplannable(f"introspection ({name})")
         strawberry_field = self._strawberry_field(of_type.name, name)
         # relay.Node's global ID is resolved by a field named `_id`.
         python_name = "id" if name == "id" else strawberry_field.python_name

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+from graphql import get_introspection_query
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import hub.documents
@@ -195,3 +196,9 @@ async def test_execution_past_the_timeout_is_cut_with_a_code(hub_with: Any) -> N
     assert codes(result) == ["EXECUTION_TIMEOUT"]
     # The hub is still there for the next request.
     assert (await (await hub_with()).data(AREAS))["areas"]
+
+
+async def test_graphiql_introspection_is_within_the_limits(gql: GraphQLClient) -> None:
+    query = get_introspection_query(descriptions=True, specified_by_url=True)
+    data = await gql.data(query)
+    assert any(t["name"] == "Offering" for t in data["__schema"]["types"])
