@@ -27,6 +27,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from hub.http_limits import HTTPLimits, refusal
 from hub.logs import uvicorn_log_config
 from hub.settings import Settings
+from models.db import create_engine, init_db
 
 log = logging.getLogger("concilia.serve")
 
@@ -151,6 +152,9 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
 
     # Built here first, so that a bad setting is one line on stderr, not one per worker.
     app = create_app(settings)
+    if processes > 1:
+        # Tables created once, here, rather than by every worker at the same moment.
+        asyncio.run(_init_db(settings.database_url))
     if processes > 1 and hasattr(socket, "SO_REUSEPORT"):
         Workers(settings, host, port, processes).run()
         return
@@ -162,6 +166,14 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
         port=port,
         **_uvicorn_options(settings),
     )
+
+
+async def _init_db(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await init_db(engine)
+    finally:
+        await engine.dispose()
 
 
 def _uvicorn_options(settings: Settings) -> dict[str, Any]:
