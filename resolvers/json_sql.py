@@ -19,8 +19,9 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 # json_build_object takes at most 100 arguments on PostgreSQL: 50 keys.
 MAX_KEYS = 50
-# What is written into the SQL as a literal: names (JSON keys, type and enum names, orderings)
-# and punctuation; whatever else, a client's text above all, is a bound parameter.
+# What this module writes into the SQL itself: names (JSON keys, type and enum names,
+# orderings) and punctuation. Anything else is a bound value, which SQLAlchemy quotes when
+# resolvers.compiled writes the values into the statement.
 _LITERAL = re.compile(r"[-_A-Za-z0-9:.,%+ \[\]\"]*")
 
 
@@ -32,7 +33,7 @@ def name(value: str) -> sa.ColumnElement[Any]:
 
 
 def constant(value: str) -> sa.ColumnElement[Any]:
-    """A constant string (a label), as a bound parameter."""
+    """A constant string (a label), as a bound value."""
     return sa.literal(value, sa.Text)
 
 
