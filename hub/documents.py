@@ -9,7 +9,6 @@ registered by hash (automatic persisted queries); both are kept by their SHA-256
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +28,6 @@ from graphql import (
 
 from hub.caching import cacheable
 from hub.limits import MAX_NESTING, LimitExceeded, Limits, Shape, check_shape, shape
-
-log = logging.getLogger("concilia.documents")
 
 # Documents longer than this are parsed every time rather than remembered: they are rare,
 # and remembering them would let a client fill the cache with a few large bodies.

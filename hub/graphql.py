@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
 from hub.caching import Kept, UrlCache
+from hub.http_limits import error_body
 from hub.language import negotiate
 from hub.pipeline import GraphQLRequest, Pipeline, matches
 
@@ -33,11 +34,6 @@ class BadRequest(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-def error_body(message: str, code: str) -> bytes:
-    """The JSON of a request refused before reaching GraphQL."""
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
 
 
 class GraphQLEndpoint:

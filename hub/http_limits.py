@@ -50,11 +50,15 @@ class _Refused(Exception):
         self.status, self.limit = status, limit
 
 
+def error_body(message: str, code: str) -> bytes:
+    """The JSON of a request refused before reaching GraphQL (GraphQL-shaped, coded)."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
 def refusal(status: int, limit: float) -> bytes:
-    """The JSON body of a refused request."""
+    """The JSON body of a request refused for a bound."""
     code, message = _REASONS[status]
-    error = {"message": message.format(limit=limit), "extensions": {"code": code}}
-    return orjson.dumps({"errors": [error]})
+    return error_body(message.format(limit=limit), code)
 
 
 class BoundedRequests:

@@ -206,7 +206,9 @@ class Pipeline:
         extensions: dict[str, Any] | None,
     ) -> GraphQLResponse:
         """A valid request's answer: from the response cache, or executed (and kept)."""
-        version = await self.clock.current() if operation.cacheable else None
+        # A key serves the cache, and the ETag of a GET: a POST with the cache off needs none.
+        keyed = self.cache.enabled or not request.mutable
+        version = await self.clock.current() if keyed and operation.cacheable else None
         if version is None or not operation.is_query:
             return await self.bounded(document, operation, request, extensions)
         key = cache_key(

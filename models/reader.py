@@ -1,7 +1,7 @@
 """Read-only statements run straight on the database driver, for the compiled read path.
 
 The ORM and SQLAlchemy's execution layer cost more than a small query itself: a statement
-that the hub has compiled once (resolvers.compiled) runs here with its parameters on an
+that the hub has compiled once (resolvers.compiled) runs here, its values written in, on an
 asyncpg pool (PostgreSQL) or on aiosqlite connections (SQLite), and returns one value.
 SQLite connections get the few functions the compiled statements use that SQLite lacks.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -73,23 +73,32 @@ class Reader:
         self._opened: list[aiosqlite.Connection] = []
         self._opening = asyncio.Lock()
 
-    async def value(self, sql: str, params: Sequence[Any]) -> Any:
+    def sql(self, statement: sa.Select[Any]) -> str:
+        """A statement's SQL for this database, its values written in.
+
+        A statement without parameters is planned once by PostgreSQL (with parameters it
+        was planned again at every execution, LIMIT $1 making the generic plan look worse).
+        The values are quoted by SQLAlchemy; the callers' values were checked on the way in
+        (resolvers.inputs; cursors hold folded text only)."""
+        return statement.compile(
+            dialect=self.dialect, compile_kwargs={"literal_binds": True}
+        ).string
+
+    async def value(self, sql: str) -> Any:
+        """The first column of the first row of a statement of `sql`."""
         if self.sqlite:
             async with self._sqlite() as connection:
-                rows = await connection.execute_fetchall(sql, tuple(params))
+                rows = await connection.execute_fetchall(sql)
             return next(iter(rows))[0] if rows else None
         pool = self._pool or await self._open_pool()
-        return await pool.fetchval(sql, *params)
+        return await pool.fetchval(sql)
 
     async def statement_value(self, statement: sa.Select[Any]) -> Any:
-        """The value of a constant statement (compiled once, its values written in)."""
+        """The value of a constant statement (compiled once)."""
         sql = self._compiled.get(statement)
         if sql is None:
-            compiled = statement.compile(
-                dialect=self.dialect, compile_kwargs={"literal_binds": True}
-            )
-            sql = self._compiled[statement] = compiled.string
-        return await self.value(sql, ())
+            sql = self._compiled[statement] = self.sql(statement)
+        return await self.value(sql)
 
     async def close(self) -> None:
         if self._pool is not None:

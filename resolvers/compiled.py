@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 
 from models import (
     Category,
@@ -37,7 +36,7 @@ from models.types import table_of
 from resolvers import offerings as offering_queries
 from resolvers import providers as provider_queries
 from resolvers.json_sql import MAX_KEYS, JsonSQL, concat, constant, json_sql, name
-from resolvers.pagination import Direction, page_size
+from resolvers.pagination import page_size
 from resolvers.plans import Plan, Root, Selected, Selection
 
 OFFERING = table_of(Offering)
@@ -59,10 +58,9 @@ class Unsupported(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A compiled statement and its parameters, ready to run."""
+    """A plan's statement, compiled for its database and ready to run."""
 
     sql: str
-    params: tuple[Any, ...]
 
 
 # --- What each field is in SQL ------------------------------------------------------------
@@ -394,8 +392,7 @@ class _Builder:
             raise Unsupported("filters computed from the database")
         where = offering_queries.conditions(query.filter)
         direction = query.order.direction
-        # As the general path: a text search on PostgreSQL uses the trigram index.
-        unindexed = query.filter.text is not None and self.json.dialect == "postgresql"
+        unindexed = offering_queries.searches_by_trigram(query, self.json.dialect)
         order_name, key = offering_queries.sort_key(query.order, self.lang, unindexed=unindexed)
         chosen = sa.select(OFFERING).where(*where)
         if root.after is not None:
@@ -541,7 +538,6 @@ class Compiled:
     """Compiles plans for one database (once per distinct plan) and runs them."""
 
     def __init__(self, reader: Reader, cache_size: int = 256) -> None:
-        self.dialect: Dialect = reader.dialect
         self.json = json_sql(reader.dialect.name)
         self.reader = reader
         self.cache_size = cache_size
@@ -553,13 +549,7 @@ class Compiled:
         if found is not None:
             self._prepared.move_to_end(plan)
             return found
-        statement = _Builder(self.json, plan.lang).statement(plan)
-        # Values are written into the statement: a statement without parameters is planned
-        # once by PostgreSQL (with parameters it was planned again at every execution,
-        # LIMIT $1 making the generic plan look worse). Every value here was checked on the
-        # way in (resolvers.inputs, cursors hold folded text only) and is quoted by SQLAlchemy.
-        compiled = statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
-        prepared = Prepared(compiled.string, ())
+        prepared = Prepared(self.reader.sql(_Builder(self.json, plan.lang).statement(plan)))
         self._prepared[plan] = prepared
         if len(self._prepared) > self.cache_size:
             self._prepared.popitem(last=False)
@@ -567,8 +557,8 @@ class Compiled:
 
     async def data(self, prepared: Prepared) -> bytes:
         """The JSON text of `data`, as the database built it."""
-        value = await self.reader.value(prepared.sql, prepared.params)
+        value = await self.reader.value(prepared.sql)
         return value.encode() if isinstance(value, str) else bytes(value)
 
 
-__all__ = ["Compiled", "Direction", "Prepared", "Unsupported", "supports"]
+__all__ = ["Compiled", "Prepared", "Unsupported", "supports"]

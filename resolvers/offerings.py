@@ -243,7 +243,8 @@ async def offerings_page(
     """One page of the catalogue, filtered, ordered and paginated in SQL."""
     size = page_size(first)
     where = conditions(query.filter) + await computed_conditions(ctx.sessions, query.filter)
-    name, key = sort_key(query.order, ctx.lang, unindexed=searches_by_trigram(ctx, query))
+    dialect = engine_of(ctx.sessions).dialect.name
+    name, key = sort_key(query.order, ctx.lang, unindexed=searches_by_trigram(query, dialect))
     ordering = f"{name}:{query.order.direction.value}"
     statement = sa.select(Offering).where(*where)
     if after is not None:
@@ -272,9 +273,10 @@ async def offerings_page(
     )
 
 
-def searches_by_trigram(ctx: Context, query: OfferingQuery) -> bool:
-    """Whether a text search should find its rows through PostgreSQL's trigram index."""
-    return query.filter.text is not None and engine_of(ctx.sessions).dialect.name == "postgresql"
+def searches_by_trigram(query: OfferingQuery, dialect: str) -> bool:
+    """Whether a query's rows should be found through PostgreSQL's trigram index, rather
+    than by walking its ordering's index (see sort_key)."""
+    return query.filter.text is not None and dialect == "postgresql"
 
 
 @dataclass(frozen=True, slots=True)
