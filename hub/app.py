@@ -22,7 +22,7 @@ from hub.http_limits import BoundedRequests, HTTPLimits
 from hub.pipeline import Pipeline
 from hub.runtime import tune_gc
 from hub.settings import Settings
-from models.db import create_engine, init_db, ping, session_factory
+from models.db import init_db, ping, session_factory
 from resolvers.availability import LiveAvailability
 
 log = logging.getLogger("concilia.hub")
@@ -41,7 +41,7 @@ def create_app(
     """
     settings = settings or Settings()
     owned = engine is None
-    db = engine or create_engine(settings.database_url)
+    db = engine or settings.engine()
     sessions = session_factory(db)
     client = http_client()
     if live is None:

@@ -22,7 +22,7 @@ from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
 from hub.syncing import Outcome, report, sync_all
-from models.db import create_engine, drop_db, init_db, is_sqlite, session_factory
+from models.db import drop_db, init_db, is_sqlite, session_factory
 from schema import build_schema
 
 T = TypeVar("T")
@@ -90,7 +90,7 @@ def demo(
     settings = _settings()
 
     async def main() -> tuple[list[Outcome], ImportReport]:
-        engine = create_engine(settings.database_url)
+        engine = settings.engine()
         try:
             if not is_sqlite(engine) and not yes:
                 raise CliError("`demo` erases the database; pass --yes for a non-SQLite one")
@@ -121,7 +121,7 @@ def sync(
             sources = [s for s in sources if s.name == source]
             if not sources:
                 raise CliError(f"no source named {source!r} in {settings.sources}")
-        engine = create_engine(settings.database_url)
+        engine = settings.engine()
         try:
             await init_db(engine)
             return await sync_all(engine, sources)
@@ -147,7 +147,7 @@ def rules_import(
     rules_path = path or settings.rules
 
     async def main() -> ImportReport:
-        engine = create_engine(settings.database_url)
+        engine = settings.engine()
         try:
             await init_db(engine)
             return await _import_rules(engine, rules_path)
@@ -207,7 +207,7 @@ def query(
         raise CliError(f"--lang must be one of: {', '.join(m.value for m in Language)}") from None
 
     async def main() -> dict[str, Any]:
-        engine = create_engine(settings.database_url)
+        engine = settings.engine()
         try:
             pipeline = Pipeline.of(settings, session_factory(engine))
             request = GraphQLRequest(query=text, variables=values, lang=language)
@@ -266,7 +266,7 @@ def db_init() -> None:
     settings = _settings()
 
     async def main() -> None:
-        engine = create_engine(settings.database_url)
+        engine = settings.engine()
         try:
             await init_db(engine)
         finally:

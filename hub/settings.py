@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.limits import Limits
-from models.db import DEFAULT_DATABASE_URL
+from models.db import DEFAULT_DATABASE_URL, POOL_SIZE, create_engine
 
 _LIMITS = Limits()
 
@@ -20,6 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONCILIA_", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
+    # Database connections each server process keeps (twice: the general executor's and
+    # the compiled path's); with N workers, N times that must fit the server's limit.
+    database_pool_size: int = Field(default=POOL_SIZE, ge=1, le=1_000)
     sources: Path = Path("data/demo/sources.toml")
     # The alliance's registry of eligibility rules (see hub.registry).
     rules: Path = Path("data/demo/rules.toml")
@@ -63,6 +67,10 @@ class Settings(BaseSettings):
     cache_version_ttl: float = Field(default=1.0, ge=0)
     redis_url: str | None = None
     cache_max_age: int = Field(default=30, ge=0)
+
+    def engine(self) -> AsyncEngine:
+        """An engine for the configured database, pooled as configured."""
+        return create_engine(self.database_url, pool_size=self.database_pool_size)
 
     def limits(self) -> Limits:
         """The document limits these settings give."""

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
-from models.db import is_sqlite
+from models.db import POOL_SIZE, is_sqlite
 
-POOL_SIZE = 10
 # What the drivers raise when the database cannot answer (down, unreachable, refused).
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     SQLAlchemyError,
@@ -67,6 +67,9 @@ class Reader:
         self.url = engine.url
         self.dialect = engine.dialect
         self.sqlite = is_sqlite(engine)
+        # As many connections as the engine's pool keeps.
+        pool = engine.sync_engine.pool
+        self.pool_size = pool.size() if isinstance(pool, QueuePool) else POOL_SIZE
         self._compiled: dict[sa.Select[Any], str] = {}
         self._pool: asyncpg.Pool | None = None
         self._connections: asyncio.Queue[aiosqlite.Connection] | None = None
@@ -113,7 +116,7 @@ class Reader:
         async with self._opening:
             if self._pool is None:
                 self._pool = await asyncpg.create_pool(
-                    _asyncpg_dsn(self.url), min_size=1, max_size=POOL_SIZE
+                    _asyncpg_dsn(self.url), min_size=1, max_size=self.pool_size
                 )
         return self._pool
 

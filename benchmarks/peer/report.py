@@ -86,3 +86,25 @@ def ratio_values(ratios: Sequence[Ratio], cells: Mapping[str, Cell]) -> list[dic
             }
         )
     return values
+
+
+def ceiling_values(ceiling: float | None, peer: Cell | None) -> list[dict[str, Any]]:
+    """graphql-core's own ceiling for a new document (benchmarks.peer.floor) against
+    PostGraphile: no general executor built on graphql-core can pass it."""
+    rate = peer.median_req_per_sec() if peer is not None and peer.failure is None else None
+    if ceiling is None or not rate:
+        return []
+    value = ceiling / rate
+    line = (
+        f"graphql-core alone, new document / postgraphile = {value:.2f}x ({ceiling:,.0f} req/s"
+        " on one core, parse + validate + execute only: the most hub-general can reach)"
+    )
+    return [
+        {
+            "label": "graphql-core ceiling / postgraphile",
+            "value": value,
+            "target": None,
+            "met": None,
+            "line": line,
+        }
+    ]
