@@ -17,11 +17,12 @@ Options of a `kind = "csv"` source (every key but name, kind, url and descriptio
   name their provider. Headers match ignoring case and surrounding blanks; every mapped
   header must be in the file (a renamed column fails the read instead of silently
   emptying a field); other columns are ignored.
-- `values` (optional): field -> {cell value -> code}, for `category` (a taxonomy code
-  or a list of codes), `delivery_mode` (IN_PERSON, ONLINE, AT_HOME) and `languages`
-  (an ISO 639-1 code). Cell values match ignoring case; a cell that already holds a
-  taxonomy code, a delivery mode or a two-letter language code needs no entry.
-- `category` (optional): the code(s) of rows whose category cell is blank.
+- `categories`, `category` (optional; connectors.mapping): the terms of the category
+  cell -> the hub's categories or areas, and the default of rows whose cell is blank or
+  holds no mapped term.
+- `values` (optional): field -> {cell value -> code}, for `delivery_mode` (IN_PERSON,
+  ONLINE, AT_HOME) and `languages` (an ISO 639-1 code). Cell values match ignoring case;
+  a cell that already holds a delivery mode or a two-letter language code needs no entry.
 - `delivery_mode` (optional): the mode of rows whose mode cell is blank; without it
   such rows are IN_PERSON when they have an address and ONLINE otherwise.
 - `provider` (optional): a fixed provider `{id, name, vat_number, alliance_member,
@@ -54,7 +55,8 @@ from typing import ClassVar, TypeVar
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError, Validators
-from connectors.options import category_codes, fixed_provider, names, option_table
+from connectors.mapping import Classifier
+from connectors.options import fixed_provider, names, option_table
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -66,7 +68,6 @@ from connectors.records import (
 )
 from connectors.values import address_id
 from models.enums import DeliveryMode
-from models.taxonomy import CATEGORY_INFO
 
 FIELDS = frozenset(
     [
@@ -95,7 +96,7 @@ FIELDS = frozenset(
     ]
 )
 REQUIRED_FIELDS = ("external_id", "title_it")
-MAPPED_VALUES = frozenset({"category", "delivery_mode", "languages"})
+MAPPED_VALUES = frozenset({"delivery_mode", "languages"})
 SNIFFED_DELIMITERS = ";,\t"
 
 _FREE = frozenset({"0", "gratis", "gratuito", "gratuita", "free"})
@@ -141,7 +142,7 @@ class SheetMapping:
     columns: dict[str, str]  # field -> header
     values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     provider: ProviderRecord | None = None
-    categories: tuple[str, ...] = ()
+    classifier: Classifier = field(default_factory=Classifier)
     delivery_mode: DeliveryMode | None = None
     delimiter: str | None = None
     encoding: str = "auto"
@@ -151,11 +152,12 @@ class SheetMapping:
         """The mapping a source declares; ConfigError when its options do not make one."""
         options = source.options
         try:
+            classifier = Classifier.of(options)
             mapping = cls(
                 columns=_columns(options.get("columns")),
                 values=_values(options.get("values")),
                 provider=fixed_provider(options.get("provider")),
-                categories=category_codes(options.get("category", ()), "option 'category'"),
+                classifier=classifier,
                 delivery_mode=_optional_mode(options.get("delivery_mode")),
                 delimiter=_delimiter(options.get("delimiter")),
                 encoding=_encoding(options.get("encoding", "auto")),
@@ -175,7 +177,7 @@ class SheetMapping:
             raise ConfigError("columns must map both provider_id and provider_name, or neither")
         if self.provider is None and not rows_name_provider:
             raise ConfigError("a fixed 'provider' table or provider columns are required")
-        if not self.categories and "category" not in self.columns:
+        if not self.classifier.default and "category" not in self.columns:
             raise ConfigError("map a column to category or set a default 'category'")
 
 
@@ -190,6 +192,7 @@ class CsvSheet:
         self.fetcher = fetcher
         self.validators = Validators.from_state(state)
         self.mapping = SheetMapping.from_source(source)
+        self.classifier = self.mapping.classifier
 
     async def records(self) -> AsyncIterator[Item]:
         """Providers, then locations, then offerings, each with its problems; the file
@@ -478,26 +481,17 @@ def row_location(row: Row, provider_id: str) -> LocationRecord | None:
 
 
 def row_categories(row: Row, mapping: SheetMapping) -> tuple[str, ...]:
-    """The taxonomy codes of a row's category cell, else the default categories."""
+    """The hub codes of the terms of a row's category cell (the `categories` mapping),
+    else the default categories."""
     cell = row.text("category")
-    if cell is None:
-        if not mapping.categories:
-            raise RowError("category", "missing category")
-        return mapping.categories
-    codes: list[str] = []
-    for term in _CATEGORY_SEPARATOR.split(cell):
-        if term.strip():
-            codes += _category(term, mapping.values.get("category", {}))
-    return tuple(dict.fromkeys(codes))
-
-
-def _category(term: str, values: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    mapped = values.get(_key(term))
-    if mapped is not None:
-        return mapped
-    if term.strip() in CATEGORY_INFO:
-        return (term.strip(),)
-    raise RowError("category", f"unknown category {term.strip()!r} (map it in values.category)")
+    terms = [term.strip() for term in _CATEGORY_SEPARATOR.split(cell or "") if term.strip()]
+    codes = mapping.classifier.classify((term,) for term in terms)
+    if not codes and terms:
+        listed = ", ".join(repr(term) for term in terms)
+        raise RowError("category", f"unknown category {listed} (map it in the option 'categories')")
+    if not codes:
+        raise RowError("category", "missing category")
+    return codes
 
 
 def row_delivery_mode(row: Row, mapping: SheetMapping, *, located: bool) -> DeliveryMode:
@@ -635,7 +629,7 @@ def _language(value: object, what: str) -> tuple[str, ...]:
     return (value,)
 
 
-_VALUE_CHECKS = {"category": category_codes, "delivery_mode": _mode, "languages": _language}
+_VALUE_CHECKS = {"delivery_mode": _mode, "languages": _language}
 
 
 def _optional_mode(value: object) -> DeliveryMode | None:

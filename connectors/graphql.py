@@ -19,9 +19,9 @@ Options of the source's `[[source]]` table:
   `provider_vat`, `provider_legal_form`, `provider_website`, `provider_email`, `provider_phone`.
   Location, yielded when any of its fields has a value: `location_external_id` (default: the
   offering's id), `location_name`, `address`, `cap`, `city`, `latitude`, `longitude`.
-- `[source.values.categories]`: source term = hub category code (or a list of codes), matched
-  case-insensitively; a term that is itself a hub code is kept, other terms are left out.
-- `category`: the hub category code of a node none of whose terms maps.
+- `categories`, `category` (connectors.mapping): source terms -> the hub's categories or
+  areas, and the default of a node none of whose terms maps; a node with neither is
+  quarantined, naming its terms.
 - `provider`: a fixed provider `{id, name, vat_number, alliance_member, legal_form,
   ateco_code, description, website, email, phone}` (`id` and `name` required)
   that offers every node, for an API that lists one organisation's services.
@@ -47,6 +47,7 @@ from graphql import GraphQLError, OperationDefinitionNode, parse
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError
+from connectors.mapping import Classifier
 from connectors.options import fixed_provider
 from connectors.records import (
     CostOptionRecord,
@@ -59,7 +60,6 @@ from connectors.records import (
 )
 from connectors.values import euro_cents
 from models.enums import DeliveryMode
-from models.taxonomy import CATEGORY_INFO
 
 DEFAULT_PAGE_SIZE = 50
 # GraphQL over HTTP section 5.1: a client should accept the new media type and the old one.
@@ -111,8 +111,7 @@ class Options:
     page_size: int = DEFAULT_PAGE_SIZE
     headers: dict[str, str] = field(default_factory=dict, repr=False)  # may hold a secret
     fields: dict[str, Path] = field(default_factory=dict)
-    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    default_category: str | None = None
+    classifier: Classifier = field(default_factory=Classifier)
     provider: ProviderRecord | None = None
 
     @classmethod
@@ -128,8 +127,7 @@ class Options:
                 page_size=_page_size(options.get("page_size", DEFAULT_PAGE_SIZE)),
                 headers=_strings(options.get("headers", {}), "headers"),
                 fields=_fields(options.get("fields", {}), fixed_provider=provider is not None),
-                categories=_category_map(options.get("values", {})),
-                default_category=_category(options.get("category")),
+                classifier=Classifier.of(options),
                 provider=provider,
             )
         except ConfigError as error:
@@ -148,6 +146,7 @@ class GraphQLConnector:
         self.source = source
         self.fetcher = fetcher
         self.options = Options.of(source)
+        self.classifier = self.options.classifier
 
     async def records(self) -> AsyncIterator[Item]:
         """Each node's provider and location (when new or changed), then its offering."""
@@ -367,24 +366,16 @@ class _Mapper:
         )
 
     def categories(self, node: Mapping[str, object]) -> tuple[str, ...]:
-        """The hub codes of the node's terms, or the default category; raises if none."""
+        """The hub codes of the node's terms (the `categories` mapping), or the default
+        category; raises if none."""
         terms = self.terms(node, "categories")
-        codes = [code for term in terms for code in self.codes(term)]
-        if not codes and self.options.default_category:
-            codes = [self.options.default_category]
+        codes = self.options.classifier.classify((term,) for term in terms)
         if not codes and terms:
             listed = ", ".join(repr(term) for term in terms)
-            raise _Unreadable(f"no category: {listed} not in [values.categories]")
+            raise _Unreadable(f"no category: {listed} not in the option 'categories'")
         if not codes:
             raise _Unreadable(f"no category: no terms at {self.where('categories')}")
-        return tuple(dict.fromkeys(codes))
-
-    def codes(self, term: str) -> tuple[str, ...]:
-        key = term.casefold()
-        mapped = self.options.categories.get(key)
-        if mapped is not None:
-            return mapped
-        return (key,) if key in CATEGORY_INFO else ()
+        return codes
 
     def cost_options(self, node: Mapping[str, object]) -> tuple[CostOptionRecord, ...]:
         amount = self.value(node, "price")
@@ -499,25 +490,3 @@ def _fields(value: object, *, fixed_provider: bool) -> dict[str, Path]:
     return {
         name: _path(path, f"fields.{name}") for name, path in {**DEFAULT_FIELDS, **table}.items()
     }
-
-
-def _category(value: object) -> str | None:
-    return None if value is None else _code(value)
-
-
-def _code(value: object) -> str:
-    if not isinstance(value, str) or value not in CATEGORY_INFO:
-        raise ConfigError(f"{value!r} is not a hub category code")
-    return value
-
-
-def _category_map(values: object) -> dict[str, tuple[str, ...]]:
-    """`[values.categories]`: source term -> one hub code or a list of them."""
-    table = values.get("categories", {}) if isinstance(values, dict) else None
-    if not isinstance(table, dict):
-        raise ConfigError("[values.categories] must be a table")
-    mapped: dict[str, tuple[str, ...]] = {}
-    for term, codes in table.items():
-        listed = codes if isinstance(codes, list) else [codes]
-        mapped[str(term).strip().casefold()] = tuple(_code(code) for code in listed)
-    return mapped

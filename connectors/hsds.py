@@ -8,8 +8,10 @@
 
 Both map objects through the same functions. Concilia extensions live in a `concilia` object
 on organizations (`alliance_member`, `ateco_code`) and services (`name_en`, `description_en`,
-`delivery_mode`, `beneficiary_discount_percent`); categories are service attributes whose
-taxonomy term belongs to the `concilia-categories` taxonomy.
+`delivery_mode`, `beneficiary_discount_percent`). Categories are service attributes: a
+taxonomy term of the `concilia-categories` taxonomy names a hub category by its code; a term
+of any other taxonomy goes through the source's `categories` mapping (connectors.mapping),
+matched by its `code`, `name`, `term_uri` or `id`.
 A service's `minimum_age`, `maximum_age` and `eligibility_description` are kept, and
 attributes of the `concilia-beneficiaries` and `concilia-eligibility` taxonomies become its
 eligibility rule (see `_eligibility`); its
@@ -40,6 +42,7 @@ import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -50,6 +53,7 @@ import orjson
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
+from connectors.mapping import Classifier
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -67,6 +71,7 @@ CATEGORY_TAXONOMY = "concilia-categories"
 # Service attributes of these taxonomies say who may use a service (see `_eligibility`).
 BENEFICIARY_TAXONOMY = "concilia-beneficiaries"
 RULE_TAXONOMY = "concilia-eligibility"
+_RULE_TAXONOMIES = frozenset({BENEFICIARY_TAXONOMY, RULE_TAXONOMY})
 DEFAULT_PER_PAGE = 100
 ROME = ZoneInfo("Europe/Rome")
 
@@ -98,6 +103,7 @@ class HsdsBundle:
         self.source = source
         self.fetcher = fetcher
         self.validators = Validators.from_state(state)
+        self.classifier = _classifier(source)
 
     async def records(self) -> AsyncIterator[Item]:
         """Providers first, then locations, then offerings, so references resolve in order.
@@ -116,7 +122,8 @@ class HsdsBundle:
         for location in _convert(bundle.objects("locations"), "location", location_record):
             yield location
         services = _with_schedules(bundle.objects("services"), bundle.objects("schedules"))
-        for offering in _convert(services, "offering", lambda s: offering_record(s, sites)):
+        convert = partial(offering_record, sites=sites, classifier=self.classifier)
+        for offering in _convert(services, "offering", convert):
             yield offering
         yield Checkpoint(document.validators.state())
 
@@ -130,6 +137,7 @@ class HsdsApi:
     def __init__(self, source: SourceConfig, fetcher: Fetcher, state: Mapping[str, object]) -> None:
         self.source = source
         self.fetcher = fetcher
+        self.classifier = _classifier(source)
         self.per_page = _positive_option(source, "per_page", DEFAULT_PER_PAGE)
         self.incremental = _bool_option(source, "incremental")
         self.headers = _headers_option(source)
@@ -143,7 +151,7 @@ class HsdsApi:
     async def records(self) -> AsyncIterator[Item]:
         """Every listed service with its organization and locations first; an incremental
         read ends with a Checkpoint of the latest `last_modified`, once every page is read."""
-        embedded = _Embedded(self.modified_after)
+        embedded = _Embedded(self.modified_after, self.classifier)
         async for services in self._pages():
             for service in services:
                 for item in embedded.items(await self._full(service)):
@@ -200,7 +208,8 @@ class _Embedded:
     """What one API read has yielded, so that each organization and location comes once,
     and the latest `last_modified` among the services read."""
 
-    def __init__(self, since: str | None) -> None:
+    def __init__(self, since: str | None, classifier: Classifier) -> None:
+        self.classifier = classifier
         self.providers: set[str] = set()
         self.locations: set[str] = set()
         self.latest: tuple[datetime, str] | None = None
@@ -216,7 +225,11 @@ class _Embedded:
         for location in locations:
             if isinstance(location, dict):
                 yield from self._once(location, "location", location_record, self.locations)
-        yield from _convert([service], "offering", lambda s: offering_record(s, _sites(s)))
+        yield from _convert(
+            [service],
+            "offering",
+            partial(offering_record, sites=_sites(service), classifier=self.classifier),
+        )
 
     def _once(
         self, item: Json, kind: str, convert: Callable[[Json], Item], seen: set[str]
@@ -271,6 +284,13 @@ def _is_last(page: Json, number: int) -> bool:
     if isinstance(total, int) and not isinstance(total, bool) and number >= total:
         return True
     return page.get("empty") is True or page.get("last_page") is True
+
+
+def _classifier(source: SourceConfig) -> Classifier:
+    try:
+        return Classifier.of(source.options)
+    except ConfigError as error:
+        raise ConfigError(f"source {source.name!r}: {error}") from None
 
 
 def _positive_option(source: SourceConfig, key: str, default: int) -> int:
@@ -412,8 +432,11 @@ def location_record(location: Json) -> LocationRecord:
     )
 
 
-def offering_record(service: Json, sites: Mapping[str, Sequence[str]]) -> OfferingRecord:
-    """An HSDS service as an offering; `sites` maps service ids to their location ids."""
+def offering_record(
+    service: Json, sites: Mapping[str, Sequence[str]], classifier: Classifier | None = None
+) -> OfferingRecord:
+    """An HSDS service as an offering; `sites` maps service ids to their location ids, and
+    `classifier` the terms of other taxonomies than the hub's to its categories."""
     extension = _extension(service)
     status = _STATUS.get(str(service.get("status", "active")).lower())
     if status is None:
@@ -431,7 +454,7 @@ def offering_record(service: Json, sites: Mapping[str, Sequence[str]]) -> Offeri
         title_en=_text(extension, "name_en"),
         description_it=_text(service, "description"),
         description_en=_text(extension, "description_en"),
-        categories=_categories(service),
+        categories=_categories(service, classifier or Classifier()),
         delivery_mode=DeliveryMode(mode),
         status=status,
         languages=_languages(service),
@@ -466,17 +489,23 @@ def _organization_id(service: Json) -> str:
     return str(embedded["id"])
 
 
-def _categories(service: Json) -> tuple[str, ...]:
-    codes = []
+def _categories(service: Json, classifier: Classifier) -> tuple[str, ...]:
+    """Codes of `concilia-categories` terms as they are; terms of any other taxonomy (but
+    the hub's beneficiary and eligibility ones) through the source's `categories`
+    mapping, by code, name, URI or id."""
+    codes: list[str] = []
+    terms: list[tuple[str | None, ...]] = []
     for attribute in service.get("attributes") or []:
         term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
-        if (
-            isinstance(term, dict)
-            and term.get("taxonomy") == CATEGORY_TAXONOMY
-            and term.get("code")
-        ):
-            codes.append(str(term["code"]))
-    return tuple(dict.fromkeys(codes))
+        if not isinstance(term, dict) or term.get("taxonomy") in _RULE_TAXONOMIES:
+            continue
+        code = _text(term, "code")
+        if term.get("taxonomy") == CATEGORY_TAXONOMY:
+            if code is not None:
+                codes.append(code)
+        else:
+            terms.append((code, _text(term, "name"), _text(term, "term_uri"), _text(term, "id")))
+    return classifier.classify(terms, codes)
 
 
 def _eligibility(service: Json) -> str | None:

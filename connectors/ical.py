@@ -61,11 +61,10 @@ from icalendar.error import IncompleteComponent, InvalidCalendar
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
+from connectors.mapping import Classifier, target_codes
 from connectors.options import (
-    category_codes,
     fixed_provider,
     keyed_table,
-    option_table,
     optional_text,
 )
 from connectors.records import (
@@ -79,7 +78,6 @@ from connectors.records import (
 )
 from connectors.values import address_id
 from models.enums import DeliveryMode, OfferingStatus
-from models.taxonomy import CATEGORY_INFO
 from models.text import fold
 
 LOCATION_KEYS = frozenset(
@@ -111,6 +109,7 @@ class ICalendarFeed:
         self.validators = Validators.from_state(state)
         try:
             self.options = _Options.of(source.options)
+            self.classifier = self.options.classifier
         except ConfigError as error:
             raise ConfigError(f"ical source {source.name!r}: {error}") from None
 
@@ -132,8 +131,7 @@ class ICalendarFeed:
 @dataclass(frozen=True, slots=True)
 class _Options:
     provider: ProviderRecord
-    categories: Mapping[str, tuple[str, ...]]
-    category: tuple[str, ...]
+    classifier: Classifier
     location: LocationRecord | None
     offering: OfferingRecord | None
     zone: ZoneInfo
@@ -145,10 +143,7 @@ class _Options:
         provider = fixed_provider(options.get("provider"))
         if provider is None:
             raise ConfigError("a 'provider' table is required: a calendar does not name one")
-        categories = {
-            fold(term): category_codes(codes, f"categories.{term}")
-            for term, codes in option_table(options.get("categories", {}), "'categories'").items()
-        }
+        classifier = Classifier.of(options)
         zone_name = options.get("timezone", "Europe/Rome")
         try:
             zone = ZoneInfo(str(zone_name))
@@ -159,8 +154,7 @@ class _Options:
             raise ConfigError("'language' must be 'it' or 'en'")
         return cls(
             provider=provider,
-            categories=categories,
-            category=category_codes(options.get("category", ()), "'category'"),
+            classifier=classifier,
             location=_fixed_location(options.get("location"), provider.external_id),
             offering=_fixed_offering(options.get("offering"), provider.external_id),
             zone=zone,
@@ -169,13 +163,7 @@ class _Options:
 
     def codes(self, terms: Iterable[str]) -> tuple[str, ...]:
         """The hub categories of an event's CATEGORIES terms, else the default ones."""
-        found: list[str] = []
-        for term in terms:
-            mapped = self.categories.get(fold(term))
-            if mapped is None and term.strip() in CATEGORY_INFO:
-                mapped = (term.strip(),)
-            found += [code for code in mapped or () if code not in found]
-        return tuple(found) or self.category
+        return self.classifier.classify((term,) for term in terms)
 
 
 def _fixed_location(value: object, provider_id: str) -> LocationRecord | None:
@@ -220,7 +208,9 @@ def _fixed_offering(value: object, provider_id: str) -> OfferingRecord | None:
         title_en=text["title_en"],
         description_it=text["description_it"],
         description_en=text["description_en"],
-        categories=category_codes(fields.get("category", ()), "'offering.category'"),
+        categories=(
+            target_codes(fields["category"], "'offering.category'") if "category" in fields else ()
+        ),
         booking_url=text["booking_url"],
     )
 
@@ -392,7 +382,7 @@ class _Reader:
         return [
             replace(
                 offering,
-                categories=tuple(categories) or self.options.category,
+                categories=tuple(categories) or self.options.classifier.default,
                 location_external_ids=tuple(locations),
                 schedules=tuple(schedules),
             )

@@ -89,6 +89,7 @@ from stdnum.it import iva
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
+from connectors.mapping import Classifier
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -101,7 +102,6 @@ from connectors.records import (
 )
 from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
-from models.taxonomy import CATEGORY_INFO
 from models.text import fold
 
 ROME = ZoneInfo("Europe/Rome")
@@ -177,6 +177,7 @@ class JsonLdMarkup:
         self.fetcher = fetcher
         self.validators = Validators.from_state(state)
         self.options = _Options.of(source)
+        self.classifier = self.options.classifier
         self._partial = False
 
     @property
@@ -207,8 +208,7 @@ class JsonLdMarkup:
 
 @dataclass(frozen=True, slots=True)
 class _Options:
-    categories: Mapping[str, tuple[str, ...]]
-    category: str | None
+    classifier: Classifier
     language: str
     alliance_member: bool
 
@@ -216,32 +216,17 @@ class _Options:
     def of(cls, source: SourceConfig) -> _Options:
         """The connector's options from the source's TOML table; ConfigError if invalid."""
         options = source.options
-        table = options.get("categories", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"source {source.name!r}: 'categories' must be a table")
-        categories = {fold(str(term)): _codes(source, codes) for term, codes in table.items()}
-        category = options.get("category")
-        if category is not None and (
-            not isinstance(category, str) or category not in CATEGORY_INFO
-        ):
-            raise ConfigError(f"source {source.name!r}: 'category' must be a hub category code")
+        try:
+            classifier = Classifier.of(options)
+        except ConfigError as error:
+            raise ConfigError(f"source {source.name!r}: {error}") from None
         language = options.get("language", "it")
         if not isinstance(language, str) or _language_code(language) is None:
             raise ConfigError(f"source {source.name!r}: 'language' must be a language code")
         member = options.get("alliance_member", False)
         if not isinstance(member, bool):
             raise ConfigError(f"source {source.name!r}: 'alliance_member' must be true or false")
-        return cls(categories, category, _language_code(language) or "it", member)
-
-
-def _codes(source: SourceConfig, value: object) -> tuple[str, ...]:
-    codes = [value] if isinstance(value, str) else value
-    if not isinstance(codes, list) or not codes:
-        raise ConfigError(f"source {source.name!r}: a category must be a code or a list of codes")
-    unknown = [code for code in codes if not isinstance(code, str) or code not in CATEGORY_INFO]
-    if unknown:
-        raise ConfigError(f"source {source.name!r}: unknown category codes: {unknown}")
-    return tuple(codes)
+        return cls(classifier, _language_code(language) or "it", member)
 
 
 # --- Reading the document --------------------------------------------------------------
@@ -806,26 +791,24 @@ class _Reader:
         return "OnlineEventAttendanceMode" in modes or "online" in course_modes or remote
 
     def _categories(self, node: _Node) -> tuple[str, ...]:
-        codes: list[str] = []
-        for term in self._terms(node):
-            mapped = self.options.categories.get(fold(term))
-            codes += mapped or ((term,) if term in CATEGORY_INFO else ())
-        if not codes and self.options.category:
-            codes.append(self.options.category)
-        return tuple(dict.fromkeys(codes))
+        return self.options.classifier.classify(self._terms(node))
 
-    def _terms(self, node: _Node) -> list[str]:
-        """The category terms of a node: texts, and the names and codes of term nodes."""
-        terms: list[str] = []
+    def _terms(self, node: _Node) -> list[tuple[str, ...]]:
+        """The category terms of a node, each in its forms: a text, or a term node's codes,
+        names and id."""
+        terms: list[tuple[str, ...]] = []
         for value in node.values("category", "serviceType"):
             term = self.graph.node(value) if isinstance(value, _Ref) else None
             if term is None:
-                terms.append(value.text if isinstance(value, _Tagged) else str(value))
-                continue
-            terms += self._all(term, "codeValue") + self._all(term, "termCode")
-            terms += self._all(term, "name")
-            terms += [term.external_id] if term.external_id else []
-        return [term.strip() for term in terms if term.strip()]
+                forms = [value.text if isinstance(value, _Tagged) else str(value)]
+            else:
+                forms = self._all(term, "codeValue") + self._all(term, "termCode")
+                forms += self._all(term, "name")
+                forms += [term.external_id] if term.external_id else []
+            stripped = tuple(form.strip() for form in forms if form.strip())
+            if stripped:
+                terms.append(stripped)
+        return terms
 
     def _languages(self, node: _Node) -> tuple[str, ...]:
         codes = (self._language_of(value) for value in node.values("availableLanguage"))

@@ -31,10 +31,11 @@ Options (the source's TOML table):
 - `feeds` (list of strings): first pages of more RPDE feeds, read after `url` (e.g. the
   ScheduledSession feed after the SessionSeries one); relative ones are resolved against
   `url` like links (for a path: against the directory of `url`);
-- `categories` (table): activity `prefLabel`s (or activity-list `@id`s) and `category` terms,
-  matched without regard to case, to a taxonomy code or a list of codes;
-  terms it does not list are left out;
-- `category` (string): the code of offerings none of whose terms map to a code;
+- `categories`, `category` (connectors.mapping): activity Concepts (by `prefLabel`, `@id`
+  or `notation`) and `category` terms -> the hub's categories or areas; the default;
+- `provider_identity` (list, default `["@id", "identifier"]`): what identifies an
+  organizer, in order: `@id`, `identifier`, `vatID`, `taxID`, `url`, `name`, `legalName`,
+  `email`, or a list of them composed (connectors.mapping);
 - `timezone` (string, default "Europe/Rome"): the zone of local times written without offset;
 - `max_pages` (integer, default 1000): pages read per feed in one sync; the next sync goes on.
 """
@@ -43,7 +44,7 @@ from __future__ import annotations
 
 import logging
 import os.path
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
@@ -55,6 +56,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError
+from connectors.mapping import Classifier, Field, identify, identity_order
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -68,7 +70,6 @@ from connectors.records import (
 )
 from connectors.values import euro_cents
 from models.enums import DeliveryMode, OfferingStatus
-from models.taxonomy import CATEGORY_INFO
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,9 @@ Json = Mapping[str, Any]
 OFFERING_KINDS = frozenset({"SessionSeries", "FacilityUse"})
 SLOT_KINDS = frozenset({"ScheduledSession", "Slot"})
 DEFAULT_MAX_PAGES = 1000
+# What may identify an organizer (the `provider_identity` option), and the default order.
+IDENTITY_FIELDS = ("@id", "identifier", "vatID", "taxID", "url", "name", "legalName", "email")
+DEFAULT_IDENTITY: tuple[Field, ...] = (("@id",), ("identifier",))
 ROME = ZoneInfo("Europe/Rome")
 _HTTP = ("http://", "https://")
 
@@ -107,8 +111,8 @@ class Options:
     """What a source's TOML table says about reading its feeds."""
 
     feeds: tuple[str, ...] = ()
-    categories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    default_category: str | None = None
+    classifier: Classifier = field(default_factory=Classifier)
+    provider_identity: tuple[Field, ...] = DEFAULT_IDENTITY
     zone: tzinfo = ROME
     max_pages: int = DEFAULT_MAX_PAGES
 
@@ -123,9 +127,18 @@ class Options:
         feeds = options.get("feeds", [])
         if not isinstance(feeds, list) or not all(isinstance(f, str) and f for f in feeds):
             raise fail("feeds", "a list of URLs or paths")
-        default = options.get("category")
-        if default is not None and default not in CATEGORY_INFO:
-            raise fail("category", "a category code of the taxonomy")
+        try:
+            classifier = Classifier.of(options)
+        except ConfigError as error:
+            raise ConfigError(f"source {source.name!r}: {error}") from None
+        identity = options.get("provider_identity")
+        order = (
+            DEFAULT_IDENTITY
+            if identity is None
+            else identity_order(
+                identity, f"source {source.name!r}: option 'provider_identity'", IDENTITY_FIELDS
+            )
+        )
         zone_name = options.get("timezone", "Europe/Rome")
         try:
             zone = ZoneInfo(zone_name)
@@ -136,24 +149,11 @@ class Options:
             raise fail("max_pages", "a positive integer")
         return cls(
             feeds=tuple(_resolve(source.url, feed) for feed in feeds),
-            categories=_value_map(options.get("categories", {}), fail),
-            default_category=default,
+            classifier=classifier,
+            provider_identity=order,
             zone=zone,
             max_pages=max_pages,
         )
-
-
-def _value_map(table: object, fail: _Fail) -> dict[str, tuple[str, ...]]:
-    """Source terms (case-folded) -> taxonomy codes."""
-    if not isinstance(table, dict):
-        raise fail("categories", "a table of source terms to category codes")
-    mapped: dict[str, tuple[str, ...]] = {}
-    for term, codes in table.items():
-        listed = [codes] if isinstance(codes, str) else codes
-        if not isinstance(listed, list) or not all(c in CATEGORY_INFO for c in listed):
-            raise fail("categories", f"a table of category codes of the taxonomy (see {term!r})")
-        mapped[str(term).strip().casefold()] = tuple(listed)
-    return mapped
 
 
 class OpenActiveFeed:
@@ -166,6 +166,7 @@ class OpenActiveFeed:
         self.source = source
         self.fetcher = fetcher
         self.options = Options.of(source)
+        self.classifier = self.options.classifier
         self.feeds = tuple(dict.fromkeys((source.url, *self.options.feeds)))
         self.positions = _positions(state, source.url)
         self.mapper = _Mapper(self.options, _offering_ids(state))
@@ -311,7 +312,8 @@ class _Mapper:
     def _offering(self, kind: str, rpde_id: str, data: Json) -> Iterator[Item]:
         external_id = _node_id(data) or rpde_id
         try:
-            provider = provider_record(data.get("organizer") or data.get("provider"))
+            organizer = data.get("organizer") or data.get("provider")
+            provider = provider_record(organizer, self.options.provider_identity)
             location = location_record(data.get("location"), provider.external_id, external_id)
             offering = offering_record(data, external_id, provider, location, self.options)
         except ValueError as error:
@@ -340,13 +342,18 @@ def slot_id(kind: str, rpde_id: str) -> str:
     return f"{kind}:{rpde_id}"
 
 
-def provider_record(organizer: object) -> ProviderRecord:
-    """An OpenActive Organization (or Person) organizer as a provider."""
+def provider_record(
+    organizer: object, identity: Sequence[Field] = DEFAULT_IDENTITY
+) -> ProviderRecord:
+    """An OpenActive Organization (or Person) organizer as a provider, known by the first
+    of `identity`'s fields it has (the `provider_identity` option)."""
     if not isinstance(organizer, dict):
         raise Unreadable("no 'organizer' (or 'provider') Organization")
-    external_id = _node_id(organizer)
+    named = {name for names in identity for name in names}
+    external_id = identify({name: _identity(organizer, name) for name in named}, identity)
     if external_id is None:
-        raise Unreadable("the organizer has no '@id' or 'identifier'")
+        wanted = " or ".join("+".join(f"'{name}'" for name in names) for names in identity)
+        raise Unreadable(f"the organizer has no {wanted} (see the option 'provider_identity')")
     name = _text(organizer, "name") or _text(organizer, "legalName")
     if name is None:
         raise Unreadable("the organizer has no 'name'")
@@ -467,27 +474,21 @@ def slot_record(kind: str, rpde_id: str, data: Json, zone: tzinfo) -> SlotRecord
 
 
 def categories(data: Json, options: Options) -> tuple[str, ...]:
-    """Taxonomy codes of the item's `activity` and `category` terms, through the value map."""
-    codes = [
-        code
-        for term in _terms(data)
-        for code in options.categories.get(term.strip().casefold(), ())
-    ]
-    if not codes and options.default_category:
-        codes.append(options.default_category)
-    return tuple(dict.fromkeys(codes))
+    """Taxonomy codes of the item's `activity` and `category` terms, through the source's
+    `categories` mapping."""
+    return options.classifier.classify(_terms(data))
 
 
-def _terms(data: Json) -> Iterator[str]:
-    """Activity prefLabels (then their `@id`s) and category terms, as written."""
+def _terms(data: Json) -> Iterator[tuple[str | None, ...]]:
+    """Each activity or category term in its forms: a Concept's `prefLabel`, `@id` and
+    `notation`, or a plain string."""
     for key in ("activity", "category"):
         for term in _listed(data.get(key)):
             if isinstance(term, str):
-                yield term
+                yield (term,)
             elif isinstance(term, dict):
-                for label in (term.get("prefLabel"), _node_id(term)):
-                    if isinstance(label, str):
-                        yield label
+                forms = (term.get("prefLabel"), _node_id(term), term.get("notation"))
+                yield tuple(form if isinstance(form, str) else None for form in forms)
 
 
 def _cost_option(offer: object) -> CostOptionRecord:
@@ -557,6 +558,18 @@ def _localised(value: object, key: str) -> tuple[str | None, str | None]:
             raise Unreadable(f"'{key}' is not text")
     italian = texts.get("it") or texts.get("") or next(iter(texts.values()), None)
     return _clean(italian), _clean(texts.get("en"))
+
+
+def _identity(organizer: Json, name: str) -> str | None:
+    """One of IDENTITY_FIELDS of an organizer, as text (`@id` also as its alias `id`)."""
+    if name == "@id":
+        return _text(organizer, "@id") or _text(organizer, "id")
+    if name == "identifier":
+        value = organizer.get("identifier")
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return None  # a PropertyValue list identifies nothing by itself
+        return _clean(str(value))
+    return _text(organizer, name)
 
 
 def _node_id(node: Json) -> str | None:

@@ -12,6 +12,7 @@ from connectors.graphql import GraphQLConnector
 from connectors.hsds import HsdsApi, HsdsBundle
 from connectors.ical import ICalendarFeed
 from connectors.jsonld import JsonLdMarkup
+from connectors.mapping import Classifier
 from connectors.openactive import OpenActiveFeed
 from connectors.records import Item
 
@@ -30,6 +31,10 @@ class Connector(Protocol):
         """Whether one read returns every record, so that absent offerings are withdrawn.
         Incremental sources (RPDE, `modified_after`) withdraw only what they delete."""
         ...
+
+    # How the source's terms become categories; it counts the terms it could not map,
+    # which the sync run records (connectors.mapping).
+    classifier: Classifier
 
     def records(self) -> AsyncIterator[Item]: ...
 

@@ -36,7 +36,7 @@ from connectors.records import (
     SlotRecord,
     content_hash,
 )
-from connectors.registry import connector_for
+from connectors.registry import Connector, connector_for
 from connectors.validation import InvalidRecord, check, offering_area, schedule_values
 from models import (
     Category,
@@ -57,6 +57,7 @@ from models import (
     SyncProblem,
     SyncRun,
     SyncStatus,
+    SyncTerm,
 )
 from models.availability import extend_occurrences, refresh_occurrences
 from models.db import engine_of
@@ -140,16 +141,16 @@ async def sync_source(
             run.not_modified = True
             async with sessions.begin() as session:
                 await extend_occurrences(session, source_id=source_id)
-            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
+            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None, connector)
         except FetchError as error:
             log.warning("sync of %s failed: %s", config.name, error)
-            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error))
+            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error), connector)
         except Exception as error:
             message = f"internal error: {error!r}"
-            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message)
+            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message, connector)
             raise
         else:
-            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None)
+            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None, connector)
     return run
 
 
@@ -202,7 +203,9 @@ async def _finish(
     counts: _Counts,
     status: SyncStatus,
     error: str | None,
+    connector: Connector,
 ) -> None:
+    """Record how the run ended: its counts, quarantined records and unmapped terms."""
     run.status, run.error, run.finished_at = status, error, utc_now()
     run.fetched, run.created, run.updated = counts.fetched, counts.created, counts.updated
     run.unchanged, run.withdrawn = counts.unchanged, counts.withdrawn
@@ -217,6 +220,10 @@ async def _finish(
                 reason=problem.reason,
             )
             for problem in counts.problems
+        )
+        session.add_all(
+            SyncTerm(sync_run_id=row_id(run.id), term=term[:500], count=count)
+            for term, count in connector.classifier.unmapped.items()
         )
 
 

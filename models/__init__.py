@@ -21,7 +21,7 @@ from models.offering import (
 from models.provider import Provider
 from models.rule import EligibilityRule, RuleSet
 from models.schedule import Occurrence, Schedule, Slot
-from models.source import Source, SyncProblem, SyncRun
+from models.source import Source, SyncProblem, SyncRun, SyncTerm
 from models.version import DataVersion
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "SyncProblem",
     "SyncRun",
     "SyncStatus",
+    "SyncTerm",
 ]

@@ -62,3 +62,15 @@ class SyncProblem(SQLModel, table=True):
     record_kind: str = Field(max_length=40)
     external_id: str | None = Field(default=None, max_length=255)
     reason: str
+
+
+class SyncTerm(SQLModel, table=True):
+    """A term of a source's own taxonomy that a sync run met and could not map to an
+    area or a category (connectors.mapping), and how many records carried it."""
+
+    __tablename__ = "sync_term"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sync_run_id: int = Field(foreign_key="sync_run.id", index=True, ondelete="CASCADE")
+    term: str = Field(max_length=500)
+    count: int

@@ -86,4 +86,17 @@ CATEGORIES: tuple[CategoryInfo, ...] = (
     ),
 )
 
+# Each area's general category: an offering a source classifies by its area alone.
+GENERAL_CATEGORIES: tuple[CategoryInfo, ...] = tuple(
+    CategoryInfo(
+        info.area.value.lower().replace("_", "-"),
+        info.area,
+        f"{info.label_it} (in generale)",
+        f"{info.label_en} (general)",
+    )
+    for info in AREAS
+)
+CATEGORIES += GENERAL_CATEGORIES
+
 CATEGORY_INFO: dict[str, CategoryInfo] = {info.code: info for info in CATEGORIES}
+GENERAL_CATEGORY: dict[Area, str] = {info.area: info.code for info in GENERAL_CATEGORIES}

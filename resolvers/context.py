@@ -18,6 +18,7 @@ from models import (
     Source,
     SyncProblem,
     SyncRun,
+    SyncTerm,
 )
 from resolvers import availability, eligibility, locations, offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
@@ -91,6 +92,10 @@ class Loaders:
     @cached_property
     def run_problems(self) -> Loader[int, list[SyncProblem]]:
         return Loader(partial(sources.problems_of_runs, self._sessions))
+
+    @cached_property
+    def run_terms(self) -> Loader[int, list[SyncTerm]]:
+        return Loader(partial(sources.terms_of_runs, self._sessions))
 
     @cached_property
     def offering_schedules(self) -> Loader[int, list[Schedule]]:

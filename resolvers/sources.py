@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import col
 
-from models import Source, SyncProblem, SyncRun
-from resolvers.queries import Sessions, by_key, children, fetch_all
+from models import Source, SyncProblem, SyncRun, SyncTerm
+from resolvers.queries import Sessions, by_key, children, fetch_all, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -43,3 +43,14 @@ async def last_runs(sessions: Sessions, source_ids: Sequence[int]) -> list[SyncR
 async def problems_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncProblem]]:
     parent, order = col(SyncProblem.sync_run_id), col(SyncProblem.id)
     return await children(sessions, SyncProblem, parent, run_ids, order)
+
+
+async def terms_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncTerm]]:
+    """Each run's unmapped terms, the most frequent first."""
+    rows = await fetch_all(
+        sessions,
+        sa.select(SyncTerm)
+        .where(col(SyncTerm.sync_run_id).in_(run_ids))
+        .order_by(col(SyncTerm.count).desc(), col(SyncTerm.term)),
+    )
+    return grouped(run_ids, [(row.sync_run_id, row) for row in rows])

@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 from models import Source as SourceRow
-from models import SyncProblem
+from models import SyncProblem, SyncTerm
 from models import SyncRun as SyncRunRow
 from models.provenance import Provenance as ProvenanceRow
 from schema.enums import SyncStatus
@@ -25,6 +25,20 @@ class QuarantinedRecord:
     @classmethod
     def from_row(cls, row: SyncProblem) -> QuarantinedRecord:
         return cls(record_kind=row.record_kind, external_id=row.external_id, reason=row.reason)
+
+
+@strawberry.type(
+    description="A term of the source's own taxonomy that no `categories` mapping of the"
+    " source names (see the README, Sources): the records carrying it were classified"
+    " without it."
+)
+class UnmappedTerm:
+    term: str = strawberry.field(description="The term as the source wrote it.")
+    count: int = strawberry.field(description="How many records of the run carried it.")
+
+    @classmethod
+    def from_row(cls, row: SyncTerm) -> UnmappedTerm:
+        return cls(term=row.term, count=row.count)
 
 
 @strawberry.type(description="One sync of a source: when it ran, how it ended, what it changed.")
@@ -53,6 +67,15 @@ class SyncRun(relay.Node):
     def quarantined(self, info: Info) -> MaybeAwaitable[list[QuarantinedRecord]]:
         problems = info.context.loaders.run_problems.get(self.id)
         return then(problems, lambda rows: [QuarantinedRecord.from_row(r) for r in rows])
+
+    @strawberry.field(
+        graphql_type=list[UnmappedTerm],
+        description="Terms of the source's taxonomy this run could not map to an area or a"
+        " category, the most frequent first (at most 200 distinct terms are counted).",
+    )
+    def unmapped_terms(self, info: Info) -> MaybeAwaitable[list[UnmappedTerm]]:
+        terms = info.context.loaders.run_terms.get(self.id)
+        return then(terms, lambda rows: [UnmappedTerm.from_row(r) for r in rows])
 
     @classmethod
     def from_row(cls, row: SyncRunRow) -> SyncRun:

@@ -77,10 +77,8 @@ COLUMNS = {
     "Lat": "latitude",
     "Lon": "longitude",
 }
-VALUES = {
-    "category": {"Yoga": "mind-body", "Corsi": "courses", "Cultura": "culture"},
-    "delivery_mode": {"In sede": "IN_PERSON", "A domicilio": "AT_HOME"},
-}
+CATEGORIES = {"Yoga": "mind-body", "Corsi": "courses", "Cultura": "culture"}
+VALUES = {"delivery_mode": {"In sede": "IN_PERSON", "A domicilio": "AT_HOME"}}
 BOTTEGA = ProviderRecord(
     external_id="bottega",
     name="Bottega Isola",
@@ -130,6 +128,7 @@ def source(url: str, **options: Any) -> SourceConfig:
     """A csv source with the test mapping; `options` replace or add to it."""
     base: dict[str, Any] = {
         "columns": COLUMNS,
+        "categories": CATEGORIES,
         "values": VALUES,
         "provider": PROVIDER_TABLE,
         "delimiter": ";",
@@ -396,28 +395,44 @@ async def test_categories_are_mapped_ignoring_case_or_taken_as_taxonomy_codes(
 
 
 async def test_a_value_can_map_to_several_categories(tmp_path: Path, fetcher: Fetcher) -> None:
-    values = {"category": {"Sport e benessere": ["fitness-sport", "mind-body"]}}
+    categories = {"Sport e benessere": ["fitness-sport", "mind-body"]}
 
     items = await read_text(
-        tmp_path, fetcher, sheet(row(category="Sport e benessere")), values=values
+        tmp_path, fetcher, sheet(row(category="Sport e benessere")), categories=categories
     )
 
     assert offerings_of(items)[0].categories == ("fitness-sport", "mind-body")
 
 
-async def test_unknown_category_is_a_problem_and_the_rest_load(
+async def test_a_row_of_unknown_categories_only_is_a_problem_and_the_rest_load(
     tmp_path: Path, fetcher: Fetcher
 ) -> None:
-    items = await read_text(tmp_path, fetcher, sheet(row("A", category="Yoga, Pilates"), row("B")))
+    items = await read_text(tmp_path, fetcher, sheet(row("A", category="Padel, Pilates"), row("B")))
 
     assert [o.external_id for o in offerings_of(items)] == ["B"]
     assert problems_of(items) == [
         Problem(
             "offering",
             "A",
-            "row 2, column 'Categoria': unknown category 'Pilates' (map it in values.category)",
+            "row 2, column 'Categoria': unknown category 'Padel', 'Pilates'"
+            " (map it in the option 'categories')",
         )
     ]
+
+
+async def test_an_unknown_term_beside_a_known_one_is_counted_not_fatal(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    sheet_source = source(str(tmp_path / "sheet.csv"))
+    (tmp_path / "sheet.csv").write_text(
+        sheet(row("A", category="Yoga, Pilates"), row("B", category="pilates")), encoding="utf-8"
+    )
+    connector = CsvSheet(sheet_source, fetcher, {})
+
+    items = [item async for item in connector.records()]
+
+    assert [o.categories for o in offerings_of(items)] == [("mind-body",)]
+    assert connector.classifier.unmapped == {"Pilates": 2}
 
 
 async def test_blank_category_takes_the_default_category(tmp_path: Path, fetcher: Fetcher) -> None:
@@ -946,7 +961,8 @@ async def test_an_unchanged_sheet_is_not_read_again(
         ({"columns": {**COLUMNS, "Ora": "start_time"}}, "maps to unknown field 'start_time'"),
         ({"columns": {**COLUMNS, "Nome": "title_it"}}, "both map to 'title_it'"),
         ({"columns": "Codice"}, "'columns' must be a table"),
-        ({"values": {"category": {"Yoga": "yoga"}}}, "names unknown categor"),
+        ({"values": {"category": {"Yoga": "yoga"}}}, "'values.category' is now the option"),
+        ({"categories": {"Yoga": "yoga"}}, "'yoga' is neither a category code"),
         ({"values": {"price": {"gratis": "0"}}}, "values.price: only"),
         ({"values": {"delivery_mode": {"Casa": "HOME"}}}, "must be one of IN_PERSON"),
         ({"values": {"languages": {"Italiano": "ita"}}}, "two-letter"),
@@ -959,7 +975,7 @@ async def test_an_unchanged_sheet_is_not_read_again(
             "map a column to category or set a default 'category'",
         ),
         ({"columns": {**COLUMNS, "Ente": "provider_id"}}, "both provider_id and provider_name"),
-        ({"category": "wellness"}, "option 'category' names unknown categor"),
+        ({"category": "wellness"}, "'wellness' is neither a category code"),
         ({"delivery_mode": "SOMETIMES"}, "option 'delivery_mode' must be one of"),
         ({"delimiter": ";;"}, "'delimiter' must be one character"),
         ({"encoding": "klingon-8"}, "unknown encoding 'klingon-8'"),
@@ -1004,7 +1020,7 @@ website = "https://bottega-isola.example", phone = "02 8723 4410" }}
 "Prenotazioni" = "booking_url"
 "Valido dal" = "valid_from"
 
-[source.values.category]
+[source.categories]
 "Corsi" = "courses"
 "Cultura" = "culture"
 "Lavanderia" = "laundry"
@@ -1043,7 +1059,7 @@ encoding = "windows-1252"
 "Email" = "email"
 "Valido dal" = "valid_from"
 
-[source.values.category]
+[source.categories]
 "Fiscale" = "business-services"
 "Famiglia" = "caregiver-support"
 "Spazi" = "meeting-rooms"

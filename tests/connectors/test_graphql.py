@@ -133,7 +133,7 @@ city = "place.city"
 latitude = "place.geo.lat"
 longitude = "place.geo.lng"
 
-[source.values.categories]
+[source.categories]
 ginnastica = "fitness-sport"
 palestra = "fitness-sport"
 arrampicata = "fitness-sport"
@@ -204,7 +204,7 @@ def options(**changes: Any) -> Json:
         "page_size": 2,
         "headers": {"Authorization": TOKEN},
         "fields": FIELDS,
-        "values": {"categories": CATEGORY_MAP},
+        "categories": CATEGORY_MAP,
         **changes,
     }
 
@@ -645,7 +645,7 @@ async def test_node_whose_tags_all_fail_to_map_is_a_problem_naming_them(
     items = await read_recorded(tmp_path, fetcher, page(*nodes))
 
     assert items == [
-        Problem("offering", "s1", "no category: 'padel', 'Boxe' not in [values.categories]"),
+        Problem("offering", "s1", "no category: 'padel', 'Boxe' not in the option 'categories'"),
         Problem("offering", "s2", "no category: no terms at 'tags'"),
         provider(),
         offering("s3"),
@@ -867,9 +867,10 @@ async def test_missing_recording_fails_the_read(tmp_path: Path, fetcher: Fetcher
             {"provider": {"id": "o", "name": "O", "alliance_member": "yes"}},
             "'provider.alliance_member' must be true or false",
         ),
-        ({"values": {"categories": {"yoga": "yoga"}}}, "'yoga' is not a hub category code"),
-        ({"values": {"categories": ["yoga"]}}, "[values.categories] must be a table"),
-        ({"category": "sport"}, "'sport' is not a hub category code"),
+        ({"values": {"categories": {"yoga": "mind-body"}}}, "the table 'values.categories' is now"),
+        ({"categories": {"yoga": "yoga"}}, "'categories.yoga': 'yoga' is neither a category code"),
+        ({"categories": ["yoga"]}, "option 'categories' must be a table"),
+        ({"category": "sport"}, "option 'category': 'sport' is neither a category code"),
     ],
 )
 async def test_invalid_options_are_a_config_error(

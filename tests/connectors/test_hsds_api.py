@@ -33,11 +33,24 @@ from connectors.records import (
 )
 from connectors.sync import sync_source
 from connectors.validation import check
-from models import Offering, OfferingStatus, Provider, Schedule, Source, SyncRun, SyncStatus
+from hub.app import create_app
+from hub.settings import Settings
+from models import (
+    Offering,
+    OfferingStatus,
+    Provider,
+    Schedule,
+    Source,
+    SyncProblem,
+    SyncRun,
+    SyncStatus,
+    SyncTerm,
+)
 from models.db import session_factory
 from models.enums import DeliveryMode
 from tests.utils.feeds import Json, category, cost, location, organization, service
 from tests.utils.fetching import Sleeps
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, Reply, Truncated
 
 ROME = ZoneInfo("Europe/Rome")
@@ -896,3 +909,105 @@ async def test_the_demo_api_syncs_with_nothing_quarantined(
     assert providers == 4
     assert 10 <= len(offerings) <= 14
     assert schedules >= len(offerings)
+
+
+OFFICIAL = Path(__file__).resolve().parents[1] / "fixtures" / "openreferral"
+
+
+def official_service() -> Json:
+    """Open Referral's own fully nested service example (HSDS 3.0, examples/
+    service_full.json), whose one attribute is a term of a taxonomy of its own."""
+    item: Json = orjson.loads((OFFICIAL / "service_full.json").read_bytes())
+    return item
+
+
+@pytest.mark.usefixtures("registered")
+async def test_the_specifications_example_loads_through_a_mapping_of_its_own_taxonomy(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, fetcher: Fetcher
+) -> None:
+    """The example classifies its service by a term of taxonomy "taxonomy"; without a
+    mapping the service has no category, with one (by the term's URI) it loads. The
+    example's schedule sets both `count` and `until`, which RFC 5545 forbids, so that is
+    left out here: the test is about classification (the schedule is quarantined in the
+    schedule tests)."""
+    example = {**official_service(), "schedules": []}
+    other = nested("svc-2", GYM, categories=(), attributes=[_term("Padel", "tax-sport")])
+    serve_pages(feed_server, page(1, 1, example, other))
+
+    unmapped = await sync(engine, api(feed_server), client, fetcher)
+    serve_pages(feed_server, page(1, 1, example, other))
+    mapped = await sync(
+        engine,
+        api(feed_server, categories={"http://example.com": "psychological-support"}),
+        client,
+        fetcher,
+    )
+
+    # the example's location is quarantined in both runs: its latitude is 100
+    assert unmapped.quarantined == 3
+    assert (mapped.status, mapped.quarantined) == (SyncStatus.SUCCEEDED, 2)
+    async with session_factory(engine)() as session:
+        offering = (
+            await session.execute(
+                sa.select(Offering).where(col(Offering.external_id) == example["id"])
+            )
+        ).scalar_one()
+        terms = (
+            await session.execute(
+                sa.select(col(SyncTerm.term), col(SyncTerm.count)).where(
+                    col(SyncTerm.sync_run_id) == mapped.id
+                )
+            )
+        ).all()
+    assert offering.title_it == "Community Counselling"
+    assert offering.area == "HEALTH_WELLBEING"
+    assert sorted(terms) == [("Padel", 1)]
+    async with session_factory(engine)() as session:
+        problems = (
+            await session.execute(
+                sa.select(col(SyncProblem.external_id), col(SyncProblem.reason)).where(
+                    col(SyncProblem.sync_run_id) == mapped.id
+                )
+            )
+        ).all()
+    assert sorted(problems) == [
+        ("3a19ff88-4620-4d17-9830-ac1d859eb5d5", "latitude 100.0 is out of range"),
+        ("svc-2", "offering has no category"),
+    ]
+
+
+@pytest.mark.usefixtures("registered")
+async def test_a_runs_unmapped_terms_are_in_the_graph_most_frequent_first(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, fetcher: Fetcher
+) -> None:
+    services = [
+        nested("svc-1", GYM, categories=(), attributes=[_term("Padel", "t"), _term("Yoga", "t")]),
+        nested("svc-2", GYM, categories=(), attributes=[_term("padel", "t")]),
+        nested("svc-3", GYM, categories=(), attributes=[_term("Bocce", "t")]),
+    ]
+    serve_pages(feed_server, page(1, 1, *services))
+    await sync(engine, api(feed_server, categories={"Yoga": "mind-body"}), client, fetcher)
+
+    async with hub_client(create_app(Settings(), engine=engine)) as http:
+        answer = await http.post(
+            "/graphql",
+            json={
+                "query": "{ sources { lastRun { quarantinedCount unmappedTerms { term count } } } }"
+            },
+        )
+
+    run = answer.json()["data"]["sources"][0]["lastRun"]
+    assert run == {
+        "quarantinedCount": 2,
+        "unmappedTerms": [
+            {"term": "Padel", "count": 2},
+            {"term": "Bocce", "count": 1},
+        ],
+    }
+
+
+def _term(name: str, taxonomy: str) -> Json:
+    return {
+        "id": f"attr-{name}",
+        "taxonomy_term": {"id": f"term-{name}", "name": name, "taxonomy": taxonomy},
+    }

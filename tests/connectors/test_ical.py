@@ -777,7 +777,7 @@ async def test_stored_validators_make_the_request_conditional(
     [
         ({"provider": None}, "a 'provider' table is required"),
         ({"provider": {"id": "x"}}, "'provider' needs an id and a name"),
-        ({"categories": {"Corsi": "cooking"}}, "unknown categor"),
+        ({"categories": {"Corsi": "cooking"}}, "'cooking' is neither a category code"),
         ({"category": 3}, "'category' must be a category code"),
         ({"timezone": "Europe/Atlantis"}, "unknown 'timezone'"),
         ({"language": "fr"}, "'language' must be 'it' or 'en'"),

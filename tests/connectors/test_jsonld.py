@@ -671,10 +671,10 @@ async def test_categories_map_terms_codes_and_term_nodes_and_fall_back_to_the_de
 @pytest.mark.parametrize(
     ("options", "error"),
     [
-        ({"categories": {"Pediatria": "pediatrics"}}, "unknown category codes: ['pediatrics']"),
-        ({"categories": {"Pediatria": []}}, "a category must be a code or a list of codes"),
+        ({"categories": {"Pediatria": "pediatrics"}}, "'pediatrics' is neither a category code"),
+        ({"categories": {"Pediatria": []}}, "must be a category code, an area, or a list of them"),
         ({"categories": "Pediatria"}, "'categories' must be a table"),
-        ({"category": "sport"}, "'category' must be a hub category code"),
+        ({"category": "sport"}, "option 'category': 'sport' is neither a category code"),
         ({"language": "klingonese"}, "'language' must be a language code"),
         ({"alliance_member": "yes"}, "'alliance_member' must be true or false"),
     ],

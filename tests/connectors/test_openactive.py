@@ -709,7 +709,8 @@ async def test_an_item_repeated_later_in_the_feed_is_yielded_again_with_its_new_
             Problem(
                 "offering",
                 SERIES_1,
-                "unreadable OpenActive SessionSeries: the organizer has no '@id' or 'identifier'",
+                "unreadable OpenActive SessionSeries: the organizer has no '@id' or"
+                " 'identifier' (see the option 'provider_identity')",
             ),
         ),
         (
@@ -1242,9 +1243,11 @@ async def test_a_missing_local_page_fails_the_read(tmp_path: Path, fetcher: Fetc
     [
         ({"feeds": "sessions.json"}, "option 'feeds' must be a list of URLs or paths"),
         ({"categories": ["Yoga"]}, "option 'categories' must be a table"),
-        ({"categories": {"Yoga": "yoga"}}, "option 'categories' must be a table of category codes"),
-        ({"categories": {"Yoga": ["mind-body", 3]}}, "option 'categories' must be a table"),
-        ({"category": "sport"}, "option 'category' must be a category code of the taxonomy"),
+        ({"categories": {"Yoga": "yoga"}}, "'categories.Yoga': 'yoga' is neither a category code"),
+        ({"categories": {"Yoga": ["mind-body", 3]}}, "'categories.Yoga': 3 is neither"),
+        ({"category": "sport"}, "option 'category': 'sport' is neither a category code"),
+        ({"provider_identity": "vatID"}, "option 'provider_identity' must be a list"),
+        ({"provider_identity": ["vatID", "fax"]}, "option 'provider_identity': unknown field"),
         ({"timezone": "Europe/Milano"}, "option 'timezone' must be an IANA time zone"),
         ({"timezone": "Europe"}, "option 'timezone' must be an IANA time zone"),
         ({"max_pages": 0}, "option 'max_pages' must be a positive integer"),
@@ -1429,3 +1432,53 @@ async def test_demo_source_syncs_with_nothing_quarantined(
     assert [ext for ext, (_, _, status) in stored.items() if status is SlotStatus.CANCELLED] == [
         "ScheduledSession:5014"
     ]
+
+
+async def test_an_organizer_without_id_is_identified_by_the_declared_fields(
+    feed_server: FeedServer, fetcher: Fetcher
+) -> None:
+    """A feed whose organizers carry only a name and a vatID (as many booking systems
+    publish them): quarantined by default, read once `provider_identity` names vatID."""
+    bare = organizer(**{"@id": None})
+    del bare["@id"]
+    item = series(1, organizer=bare)
+
+    default = await records(feed_server, fetcher, item)
+    declared = await records(
+        feed_server, fetcher, item, provider_identity=["@id", "identifier", "vatID", "name"]
+    )
+    composed = await records(feed_server, fetcher, item, provider_identity=[["name", "email"]])
+
+    assert not offerings_of(default)
+    assert "the organizer has no '@id' or 'identifier'" in default[0].reason  # type: ignore[union-attr]
+    providers = [i for i in declared if isinstance(i, ProviderRecord)]
+    assert [p.external_id for p in providers] == ["IT07183420152"]
+    assert offerings_of(declared)[0].provider_external_id == "IT07183420152"
+    assert offerings_of(composed)[0].provider_external_id == (
+        "Centro Sportivo Pastrengo|info@pastrengo.example"
+    )
+
+
+async def test_activity_concepts_map_by_id_or_notation_and_unmapped_ones_are_counted(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    activity = [
+        {
+            "@type": "Concept",
+            "@id": "https://openactive.io/activity-list#c16df6ed-a4a0-4275-a8c3-1c8cff56856f",
+            "prefLabel": "Netball",
+        },
+        {"@type": "Concept", "prefLabel": "Bocce", "notation": "bocce"},
+    ]
+    url = tmp_path / "page-1.json"
+    url.write_bytes(orjson.dumps(page("page-2.json", series(1, activity=activity))))
+    (tmp_path / "page-2.json").write_bytes(orjson.dumps(page("page-2.json")))
+    mapping = {
+        "https://openactive.io/activity-list#c16df6ed-a4a0-4275-a8c3-1c8cff56856f": "fitness-sport"
+    }
+    feed = OpenActiveFeed(config(str(url), categories=mapping), fetcher, {})
+
+    items = [item async for item in feed.records()]
+
+    assert offerings_of(items)[0].categories == ("fitness-sport",)
+    assert feed.classifier.unmapped == {"Bocce": 1}

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel, col
 
 from connectors.config import SourceConfig
+from connectors.mapping import Classifier
 from connectors.records import Item, OfferingRecord, ProviderRecord
 from connectors.registry import CONNECTORS
 from connectors.sync import sync_source
@@ -848,6 +849,7 @@ class Changes:
     complete_snapshot = False
 
     def __init__(self, items: list[Item | Exception]) -> None:
+        self.classifier = Classifier()
         self.items = items
 
     async def records(self) -> AsyncIterator[Item]:

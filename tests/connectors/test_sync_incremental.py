@@ -17,6 +17,7 @@ from sqlmodel import col
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher, FetchError, NotModified
 from connectors.locks import SyncInProgress, source_lock
+from connectors.mapping import Classifier
 from connectors.records import (
     Checkpoint,
     Deletion,
@@ -52,6 +53,7 @@ class Feed:
     complete_snapshot = False
 
     def __init__(self) -> None:
+        self.classifier = Classifier()
         self.syncs: list[list[Item | Exception]] = []
         self.states: list[dict[str, object]] = []
 

@@ -20,6 +20,7 @@ from sqlmodel import col
 from connectors.audience import source_rule
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher, NotModified
+from connectors.mapping import Classifier
 from connectors.records import Item, OfferingRecord, ProviderRecord, ScheduleRecord
 from connectors.registry import CONNECTORS
 from connectors.sync import sync_source
@@ -70,6 +71,7 @@ class Catalogue:
     complete_snapshot = True
 
     def __init__(self) -> None:
+        self.classifier = Classifier()
         self.items: list[Item] = []
         self.not_modified = False
 
