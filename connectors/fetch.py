@@ -160,7 +160,7 @@ class Fetcher:
                         raise NotModified(url)
                     if response.is_success:
                         return _document(url, response)
-                    failure = f"{url} answered HTTP {response.status_code}"
+                    failure = f"{url} answered HTTP {response.status_code}{_said(response)}"
                     if response.status_code not in RETRY_STATUSES:
                         raise FetchError(failure)
                     delay = _retry_after(response) or self._backoff(attempt)
@@ -183,6 +183,22 @@ def _document(url: str, response: httpx.Response) -> Document:
         content_type=response.headers.get("content-type"),
         validators=Validators(response.headers.get("etag"), response.headers.get("last-modified")),
     )
+
+
+# How much of an error answer's body a run's error keeps.
+SAID_CHARS = 300
+
+
+def _said(response: httpx.Response) -> str:
+    """What an error answer says, when it is text: the API's own explanation ("invalid API
+    key", a problem+json detail) is what an operator needs; collapsed and bounded."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not (kind.startswith("text/") or kind.endswith(("json", "xml"))):
+        return ""
+    text = " ".join(response.content[: SAID_CHARS * 4].decode("utf-8", "replace").split())
+    if not text or text.casefold() == response.reason_phrase.casefold():
+        return ""  # nothing but the status's own name
+    return f": {text[:SAID_CHARS]}{'...' if len(text) > SAID_CHARS else ''}"
 
 
 def _retry_after(response: httpx.Response) -> float | None:

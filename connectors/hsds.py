@@ -26,6 +26,10 @@ Options of an `hsds-api` source (its TOML table):
   not a complete snapshot, so it withdraws nothing;
 - `headers` (table of strings): sent with every request, e.g. an API key.
 
+Options of both kinds: `categories` and `category` (connectors.mapping), and `timezone`
+(default "Europe/Rome"): the zone of schedules without a `timezone`, and of those whose
+`timezone` is a UTC offset that zone has (+1 or +2 for Rome), read DST-correct.
+
 Over HTTP(S), `url` is the API's base: pages are `GET {url}/services?page=N&per_page=M
 &full=true[&modified_after=T]`, and a listed service that lacks its embedded organization
 (a listing of one-to-one fields only) is read in full from `GET {url}/services/{id}`. As a
@@ -104,6 +108,7 @@ class HsdsBundle:
         self.fetcher = fetcher
         self.validators = Validators.from_state(state)
         self.classifier = _classifier(source)
+        self.zone = _zone_option(source)
 
     async def records(self) -> AsyncIterator[Item]:
         """Providers first, then locations, then offerings, so references resolve in order.
@@ -122,7 +127,7 @@ class HsdsBundle:
         for location in _convert(bundle.objects("locations"), "location", location_record):
             yield location
         services = _with_schedules(bundle.objects("services"), bundle.objects("schedules"))
-        convert = partial(offering_record, sites=sites, classifier=self.classifier)
+        convert = partial(offering_record, sites=sites, classifier=self.classifier, zone=self.zone)
         for offering in _convert(services, "offering", convert):
             yield offering
         yield Checkpoint(document.validators.state())
@@ -138,6 +143,7 @@ class HsdsApi:
         self.source = source
         self.fetcher = fetcher
         self.classifier = _classifier(source)
+        self.zone = _zone_option(source)
         self.per_page = _positive_option(source, "per_page", DEFAULT_PER_PAGE)
         self.incremental = _bool_option(source, "incremental")
         self.headers = _headers_option(source)
@@ -151,7 +157,7 @@ class HsdsApi:
     async def records(self) -> AsyncIterator[Item]:
         """Every listed service with its organization and locations first; an incremental
         read ends with a Checkpoint of the latest `last_modified`, once every page is read."""
-        embedded = _Embedded(self.modified_after, self.classifier)
+        embedded = _Embedded(self.modified_after, self.classifier, self.zone)
         async for services in self._pages():
             for service in services:
                 for item in embedded.items(await self._full(service)):
@@ -208,8 +214,9 @@ class _Embedded:
     """What one API read has yielded, so that each organization and location comes once,
     and the latest `last_modified` among the services read."""
 
-    def __init__(self, since: str | None, classifier: Classifier) -> None:
+    def __init__(self, since: str | None, classifier: Classifier, zone: ZoneInfo) -> None:
         self.classifier = classifier
+        self.zone = zone
         self.providers: set[str] = set()
         self.locations: set[str] = set()
         self.latest: tuple[datetime, str] | None = None
@@ -228,7 +235,9 @@ class _Embedded:
         yield from _convert(
             [service],
             "offering",
-            partial(offering_record, sites=_sites(service), classifier=self.classifier),
+            partial(
+                offering_record, sites=_sites(service), classifier=self.classifier, zone=self.zone
+            ),
         )
 
     def _once(
@@ -284,6 +293,18 @@ def _is_last(page: Json, number: int) -> bool:
     if isinstance(total, int) and not isinstance(total, bool) and number >= total:
         return True
     return page.get("empty") is True or page.get("last_page") is True
+
+
+def _zone_option(source: SourceConfig) -> ZoneInfo:
+    """The `timezone` option: the zone of the source's local times (default Europe/Rome)."""
+    name = source.options.get("timezone", "Europe/Rome")
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"source {source.name!r}: option 'timezone' must be an IANA time zone such as"
+            f" 'Europe/Rome', not {name!r}"
+        ) from None
 
 
 def _classifier(source: SourceConfig) -> Classifier:
@@ -433,7 +454,10 @@ def location_record(location: Json) -> LocationRecord:
 
 
 def offering_record(
-    service: Json, sites: Mapping[str, Sequence[str]], classifier: Classifier | None = None
+    service: Json,
+    sites: Mapping[str, Sequence[str]],
+    classifier: Classifier | None = None,
+    zone: ZoneInfo = ROME,
 ) -> OfferingRecord:
     """An HSDS service as an offering; `sites` maps service ids to their location ids, and
     `classifier` the terms of other taxonomies than the hub's to its categories."""
@@ -463,7 +487,7 @@ def offering_record(
         booking_url=_text(service, "url") or (None if email else _tel(_first_phone(service))),
         email=email,
         location_external_ids=locations,
-        schedules=tuple(schedule_record(s) for s in _list(service, "schedules")),
+        schedules=tuple(schedule_record(s, zone) for s in _list(service, "schedules")),
         min_age=_whole(service.get("minimum_age"), "minimum_age"),
         max_age=_whole(service.get("maximum_age"), "maximum_age"),
         eligibility_description=_text(service, "eligibility_description"),
@@ -584,16 +608,17 @@ def _tel(number: str | None) -> str | None:
     return f"tel:+39{digits}"
 
 
-def schedule_record(schedule: Json) -> ScheduleRecord:
+def schedule_record(schedule: Json, source_zone: ZoneInfo = ROME) -> ScheduleRecord:
     """An HSDS schedule as a schedule (RFC 5545 section 3.6.1): `opens_at`/`closes_at` are
-    wall-clock times on `dtstart` (else `valid_from`) in Europe/Rome unless `timezone` says
-    otherwise, repeated by the RRULE its iCal fields spell; no times means all day."""
+    wall-clock times on `dtstart` (else `valid_from`) in the source's zone (the `timezone`
+    option, Europe/Rome by default) unless the schedule's `timezone` says otherwise,
+    repeated by the RRULE its iCal fields spell; no times means all day."""
     if not isinstance(schedule, dict):
         raise TypeError("schedule is not an object")
-    zone = _schedule_zone(schedule.get("timezone"))
     day = _date(schedule, "dtstart") or _date(schedule, "valid_from")
     if day is None:
         raise ValueError("a schedule has neither dtstart nor valid_from")
+    zone = _schedule_zone(schedule.get("timezone"), source_zone, day)
     opens, closes = _time(schedule, "opens_at"), _time(schedule, "closes_at")
     start = _at(day, opens or time(0), zone)
     end = None
@@ -611,11 +636,16 @@ def schedule_record(schedule: Json) -> ScheduleRecord:
     )
 
 
-def _schedule_zone(value: object) -> ZoneInfo:
+def _schedule_zone(value: object, source_zone: ZoneInfo, day: date) -> ZoneInfo:
     """The zone of a schedule's times: an IANA name, or (as HSDS 3.0 defines `timezone`) a
-    UTC offset in whole hours, as the matching Etc/GMT zone; Europe/Rome when absent."""
+    UTC offset in whole hours; the source's zone when absent.
+
+    An offset is how most feeds write "our local time": when it is one the source's zone
+    has in the schedule's year (+1 or +2 for Rome), the times are read in that zone, so
+    that a weekly Monday 09:00 stays 09:00 after the clocks change; any other offset is a
+    fixed zone (Etc/GMT)."""
     if value is None or value == "":
-        return ROME
+        return source_zone
     if isinstance(value, str) and not _OFFSET.match(value.strip()):
         try:
             return ZoneInfo(value.strip())
@@ -624,8 +654,17 @@ def _schedule_zone(value: object) -> ZoneInfo:
     hours = _number(value)
     if hours is None or not hours.is_integer() or not -12 <= hours <= 14:
         raise ValueError(f"schedule timezone {value!r} is not a whole UTC offset in hours")
+    offset = timedelta(hours=hours)
+    if offset in _offsets(source_zone, day.year):
+        return source_zone
     # POSIX-style names count the other way: UTC+1 is Etc/GMT-1.
     return ZoneInfo("UTC" if hours == 0 else f"Etc/GMT{-int(hours):+d}")
+
+
+def _offsets(zone: ZoneInfo, year: int) -> set[timedelta]:
+    """The UTC offsets a zone has in a year (winter and summer time)."""
+    moments = (datetime(year, month, 15, 12, tzinfo=zone) for month in (1, 7))
+    return {offset for moment in moments if (offset := moment.utcoffset()) is not None}
 
 
 def _at(day: date, moment: time, zone: ZoneInfo) -> datetime:

@@ -11,9 +11,12 @@ pages. A page with no items but another `next` is followed: RPDE allows in-strea
 After every page it yields a Checkpoint, so an interrupted sync resumes at the next page.
 
 Mapping: `updated` SessionSeries and FacilityUse items become an offering, with their
-`organizer` (or FacilityUse `provider`) as provider and their `location` Place as location;
-`updated` ScheduledSession and Slot items become slots of the offering their `superEvent` /
-`facilityUse` names; `deleted` items become deletions; items of other kinds are skipped.
+`organizer` (or FacilityUse `provider`) as provider, their `location` Place as location, and
+their `eventSchedule` (PartialSchedule or Schedule) as RFC 5545 schedules; the sessions a
+series embeds in `subEvent` and `updated` ScheduledSession and Slot items become slots (with
+capacity and remaining places) of the offering their `superEvent` / `facilityUse` names;
+`deleted` items become deletions; an item of a compound kind ("SessionSeries.
+ScheduledSession") is read as its first kind; items of other kinds are skipped.
 Text may be a plain string (Italian) or JSON-LD value objects tagged `"@language": "it"` /
 `"en"`. Times without a UTC offset are read in `timezone`. Concilia extension properties on
 an Organization: `concilia:vatNumber` (when it has no `vatID`), `concilia:allianceMember`,
@@ -44,9 +47,10 @@ from __future__ import annotations
 
 import logging
 import os.path
+import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,6 +70,7 @@ from connectors.records import (
     OfferingRecord,
     Problem,
     ProviderRecord,
+    ScheduleRecord,
     SlotRecord,
 )
 from connectors.values import euro_cents
@@ -275,6 +280,9 @@ class _Mapper:
         if not isinstance(kind, str):
             yield Problem("item", _rpde_id(raw), "unreadable RPDE item: no 'kind'")
             return
+        # A feed of series with their sessions embedded names both ("SessionSeries.
+        # ScheduledSession", as OpenActive's own examples do): the item is the series.
+        kind = kind.split(".", 1)[0]
         if kind not in OFFERING_KINDS | SLOT_KINDS:
             return
         record_kind = "offering" if kind in OFFERING_KINDS else "slot"
@@ -316,6 +324,7 @@ class _Mapper:
             provider = provider_record(organizer, self.options.provider_identity)
             location = location_record(data.get("location"), provider.external_id, external_id)
             offering = offering_record(data, external_id, provider, location, self.options)
+            embedded = sub_event_slots(data, external_id, self.options.zone)
         except ValueError as error:
             yield Problem("offering", external_id, f"unreadable OpenActive {kind}: {error}")
             return
@@ -328,6 +337,7 @@ class _Mapper:
             self.locations[location.external_id] = location
             yield location
         yield offering
+        yield from embedded
 
     def _slot(self, kind: str, rpde_id: str, data: Json) -> Item:
         try:
@@ -437,8 +447,160 @@ def offering_record(
         location_external_ids=(location.external_id,) if location else (),
         min_age=_count(age or {}, "minValue", "ageRange.minValue"),
         max_age=_count(age or {}, "maxValue", "ageRange.maxValue"),
+        schedules=schedule_records(data, options.zone),
         last_modified=_datetime(data.get("dateModified"), "dateModified", options.zone),
     )
+
+
+def schedule_records(data: Json, zone: tzinfo) -> tuple[ScheduleRecord, ...]:
+    """The item's `eventSchedule` (OpenActive Modelling Opportunity Data 2.0, section 6:
+    PartialSchedule or Schedule) as RFC 5545 schedules: `startTime` (and `endTime` or
+    `duration`) on `startDate`, repeated every `repeatFrequency` (P1D, P2W, P1M...) on
+    `byDay` / `byMonthDay`, until `endDate` or `repeatCount` times, without `exceptDate`,
+    in `scheduleTimezone` (else the source's `timezone`). A PartialSchedule without
+    `startDate` starts on the first matching day of the current year."""
+    return tuple(_schedule(entry, zone) for entry in _listed(data.get("eventSchedule")))
+
+
+_FREQUENCY = re.compile(r"^P(\d+)([DWMY])$")
+_FREQUENCIES = {"D": "DAILY", "W": "WEEKLY", "M": "MONTHLY", "Y": "YEARLY"}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = {
+    name: code
+    for code, name in zip(
+        _WEEKDAYS,
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        strict=True,
+    )
+}
+
+
+def _schedule(entry: object, source_zone: tzinfo) -> ScheduleRecord:
+    if not isinstance(entry, dict):
+        raise Unreadable("an entry of 'eventSchedule' is not a Schedule")
+    zone = _zone(entry.get("scheduleTimezone"), source_zone)
+    start_time = _clock(entry, "startTime")
+    if start_time is None:
+        raise Unreadable("an eventSchedule has no 'startTime'")
+    days = [_weekday(day) for day in _listed(entry.get("byDay"))]
+    month_days = [_month_day(day) for day in _listed(entry.get("byMonthDay"))]
+    first = _day(entry, "startDate") or date(datetime.now(zone).year, 1, 1)
+    if days:  # DTSTART is an occurrence: start on the first day the rule names
+        while _WEEKDAYS[first.weekday()] not in days:
+            first += timedelta(days=1)
+    rule = [f"FREQ={_frequency(entry.get('repeatFrequency'))}"]
+    interval = _interval(entry.get("repeatFrequency"))
+    if interval > 1:
+        rule.append(f"INTERVAL={interval}")
+    if days:
+        rule.append("BYDAY=" + ",".join(days))
+    if month_days:
+        rule.append("BYMONTHDAY=" + ",".join(map(str, month_days)))
+    last = _day(entry, "endDate")
+    if last is not None:
+        until = datetime.combine(last, time(23, 59, 59), tzinfo=zone).astimezone(UTC)
+        rule.append(f"UNTIL={until:%Y%m%dT%H%M%SZ}")
+    elif (count := _count(entry, "repeatCount")) is not None:
+        rule.append(f"COUNT={max(count, 1)}")
+    start = datetime.combine(first, start_time, tzinfo=zone)
+    end_time = _clock(entry, "endTime")
+    end = None
+    if end_time is not None:
+        end = datetime.combine(first, end_time, tzinfo=zone)
+        if end <= start:  # ends after midnight
+            end = datetime.combine(first + timedelta(days=1), end_time, tzinfo=zone)
+    elif entry.get("duration") is not None:
+        end = start + _duration(entry.get("duration"))
+    excluded = tuple(
+        datetime.combine(_except_day(value, zone), start_time, tzinfo=zone)
+        for value in _listed(entry.get("exceptDate"))
+    )
+    return ScheduleRecord(
+        start=start,
+        end=end,
+        rrule=";".join(rule),
+        exdates=excluded,
+        timezone=getattr(zone, "key", "Europe/Rome"),
+    )
+
+
+def _zone(value: object, default: tzinfo) -> tzinfo:
+    if value is None:
+        return default
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unreadable(f"unknown 'scheduleTimezone' {value!r}") from None
+
+
+def _clock(entry: Json, key: str) -> time | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise Unreadable(f"'{key}' {value!r} is not a time such as '09:30'") from None
+
+
+def _day(entry: Json, key: str) -> date | None:
+    value = entry.get(key)
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise Unreadable(f"'{key}' {value!r} is not an ISO 8601 date") from None
+
+
+def _except_day(value: object, zone: tzinfo) -> date:
+    moment = _datetime(
+        value if isinstance(value, str) and "T" in value else None, "exceptDate", zone
+    )
+    if moment is not None:
+        return moment.astimezone(zone).date()
+    return _day({"exceptDate": value}, "exceptDate") or date.min
+
+
+def _weekday(value: object) -> str:
+    name = str(value).strip().rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    code = _DAY_NAMES.get(name.casefold()) or (name.upper() if name.upper() in _WEEKDAYS else None)
+    if code is None:
+        raise Unreadable(f"'byDay' {value!r} is not a day of the week")
+    return code
+
+
+def _month_day(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not (1 <= abs(value) <= 31):
+        raise Unreadable(f"'byMonthDay' {value!r} is not a day of the month")
+    return value
+
+
+def _frequency(value: object) -> str:
+    match = _FREQUENCY.match(str(value or "").strip().upper())
+    if match is None:
+        raise Unreadable(f"'repeatFrequency' {value!r} is not a period such as P1W")
+    return _FREQUENCIES[match.group(2)]
+
+
+def _interval(value: object) -> int:
+    match = _FREQUENCY.match(str(value or "").strip().upper())
+    return max(int(match.group(1)), 1) if match else 1
+
+
+def sub_event_slots(data: Json, offering_id: str, zone: tzinfo) -> list[SlotRecord]:
+    """The sessions a SessionSeries embeds in `subEvent`, as its slots (capacity and
+    remaining places included); a session without `@id` or `identifier` is known by its
+    start."""
+    slots = []
+    for event in _listed(data.get("subEvent")):
+        if not isinstance(event, dict):
+            raise Unreadable("an entry of 'subEvent' is not a ScheduledSession")
+        node = _node_id(event) or f"{offering_id}#{event.get('startDate')}"
+        slots.append(
+            slot_record("ScheduledSession", node, {**event, "superEvent": offering_id}, zone)
+        )
+    return slots
 
 
 def slot_record(kind: str, rpde_id: str, data: Json, zone: tzinfo) -> SlotRecord:

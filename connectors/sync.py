@@ -73,6 +73,9 @@ BATCH_SIZE = 500
 Progress = Callable[[int], None]
 R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord, SlotRecord)
 
+# Quarantined providers whose reasons a run remembers (a feed has a few hundred at most).
+MAX_REMEMBERED = 10_000
+
 # What a record kind is called in problems and deletions.
 KINDS: dict[type[Record], str] = {
     ProviderRecord: "provider",
@@ -252,6 +255,9 @@ class _Writer:
         # Providers and locations whose change may alter other offerings' derived columns.
         self.dirty_providers: set[int] = set()
         self.dirty_locations: set[int] = set()
+        # Why providers were quarantined in this run: an offering of one of them is
+        # quarantined for that root cause, not for a downstream symptom.
+        self.quarantined_providers: dict[str, str] = {}
         self.started_at = utc_now()
 
     def unreadable(self, problem: Problem) -> None:
@@ -274,7 +280,7 @@ class _Writer:
             try:
                 valid.append(check(item))
             except InvalidRecord as error:
-                self._quarantine(item, str(error))
+                self._quarantine(item, self._root_cause(item, str(error)))
         if not valid and not deletions:
             return
         async with self.sessions.begin() as session:
@@ -293,7 +299,20 @@ class _Writer:
             )
 
     def _quarantine(self, record: Record, reason: str) -> None:
+        if isinstance(record, ProviderRecord) and len(self.quarantined_providers) < MAX_REMEMBERED:
+            self.quarantined_providers[record.external_id] = reason
         self.counts.problems.append(Problem(KINDS[type(record)], record.external_id, reason))
+
+    def _root_cause(self, record: Record, reason: str) -> str:
+        """An offering's reason, led by its provider's when that was quarantined."""
+        if not isinstance(record, OfferingRecord):
+            return reason
+        cause = self.quarantined_providers.get(record.provider_external_id)
+        if cause is None:
+            return reason
+        return (
+            f"its provider {record.provider_external_id!r} is quarantined: {cause} (and: {reason})"
+        )
 
     async def _existing(
         self,
@@ -419,8 +438,13 @@ class _Writer:
             if record.provider_external_id in providers:
                 resolvable.append(record)
             else:
+                unknown = f"provider {record.provider_external_id!r} is unknown or quarantined"
+                cause = self.quarantined_providers.get(record.provider_external_id)
                 self._quarantine(
-                    record, f"provider {record.provider_external_id!r} is unknown or quarantined"
+                    record,
+                    unknown
+                    if cause is None
+                    else f"its provider {record.provider_external_id!r} is quarantined: {cause}",
                 )
         resolvable = _last_wins(resolvable)
         existing = await self._existing(session, Offering, (r.external_id for r in resolvable))

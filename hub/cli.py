@@ -16,12 +16,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.config import ConfigError, load_sources
-from connectors.fetch import FetchError
+from connectors.fetch import FetchError, http_client
+from connectors.preview import Preview, preview
 from hub.documents import ManifestError
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
-from hub.syncing import Outcome, report, sync_all
+from hub.syncing import Outcome, print_preview, report, sync_all
 from models.db import drop_db, init_db, is_sqlite, session_factory
 from schema import build_schema
 
@@ -37,6 +38,8 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 rules_app = typer.Typer(help="The alliance's registry of eligibility rules.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+sources_app = typer.Typer(help="The declared sources.")
+app.add_typer(sources_app, name="sources")
 
 
 class CliError(Exception):
@@ -181,12 +184,39 @@ def _rules_line(path: Path, done: ImportReport) -> str:
     )
 
 
-@app.command("sources")
-def list_sources() -> None:
-    """List the declared sources."""
+@sources_app.callback(invoke_without_command=True)
+def list_sources(context: typer.Context) -> None:
+    """List the declared sources (`sources check NAME` previews one)."""
+    if context.invoked_subcommand is not None:
+        return
     settings = _settings()
     for config in load_sources(settings.sources):
         typer.echo(f"{config.name:<24} {config.kind:<12} {config.url}")
+
+
+@sources_app.command("check")
+def sources_check(
+    name: Annotated[str, typer.Argument(help="The source's name in the sources file.")],
+    sample: Annotated[int, typer.Option(min=0, help="Mapped records shown per kind.")] = 3,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many records (default: all).")
+    ] = None,
+) -> None:
+    """Fetch and map a source as a sync would, and show the result, writing nothing: a
+    sample of the mapped records, every record that would be quarantined and why, and the
+    terms of the source's taxonomy that no `categories` entry maps."""
+    settings = _settings()
+    sources = {config.name: config for config in load_sources(settings.sources)}
+    config = sources.get(name)
+    if config is None:
+        known = ", ".join(sorted(sources)) or "none"
+        raise CliError(f"no source named {name!r} in {settings.sources} (declared: {known})")
+
+    async def main() -> Preview:
+        async with http_client() as client:
+            return await preview(config, client, sample=sample, limit=limit)
+
+    print_preview(_run(main))
 
 
 @app.command()

@@ -15,6 +15,8 @@ from sqlmodel import col
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import http_client
 from connectors.locks import SyncInProgress
+from connectors.preview import Preview
+from connectors.records import Record
 from connectors.sync import sync_source
 from models import SyncProblem, SyncRun, SyncStatus
 from models.db import session_factory
@@ -131,3 +133,78 @@ def _explain(err: Console, outcome: Outcome) -> None:
     hidden = (outcome.run.quarantined if outcome.run else 0) - len(outcome.problems)
     if hidden > 0:
         err.print(f"{name}: ... and {hidden} more (query sources {{ lastRun {{ quarantined }} }})")
+
+
+# The fields of a sample record worth a glance, per kind.
+_SAMPLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "provider": ("external_id", "name", "vat_number", "alliance_member", "website"),
+    "location": ("external_id", "address", "cap", "city", "latitude", "longitude"),
+    "offering": (
+        "external_id",
+        "provider_external_id",
+        "title_it",
+        "categories",
+        "delivery_mode",
+        "cost_options",
+        "location_external_ids",
+        "schedules",
+    ),
+    "slot": ("external_id", "offering_external_id", "start", "capacity", "remaining"),
+}
+
+
+def print_preview(result: Preview) -> None:
+    """What `concilia sources check` shows: counts, samples, problems, unmapped terms."""
+    out, _ = _consoles()
+    source = result.source
+    out.print(f"{source.name} ({source.kind}): {source.url}", markup=False)
+    kinds = [k for k in _SAMPLE_FIELDS if result.mapped[k] or result.quarantined[k]]
+    table = Table("records", "mapped", "quarantined", box=None, pad_edge=False)
+    for kind in kinds:
+        table.add_row(kind, str(result.mapped[kind]), str(result.quarantined[kind]))
+    if result.deletions:
+        table.add_row("deletions", str(result.deletions), "-")
+    out.print(table)
+    if result.truncated:
+        out.print("(stopped at --limit: the source has more records)")
+    for kind in kinds:
+        for record in result.samples.get(kind, []):
+            out.print(f"sample {kind}: {_sample(kind, record)}", markup=False)
+    if result.problems:
+        problems = Table("quarantined", "id", "reason", box=None, pad_edge=False)
+        for problem in result.problems:
+            problems.add_row(problem.record_kind, problem.external_id or "(no id)", problem.reason)
+        out.print(problems)
+        hidden = sum(result.quarantined.values()) - len(result.problems)
+        if hidden > 0:
+            out.print(f"... and {hidden} more")
+    if result.unmapped:
+        terms = Table("unmapped term", "records", box=None, pad_edge=False)
+        for term, count in result.unmapped.most_common():
+            terms.add_row(term, str(count))
+        out.print(terms)
+        out.print("(map them in the source's [source.categories] table: see the README, Sources)")
+
+
+def _sample(kind: str, record: Record) -> str:
+    parts = []
+    for name in _SAMPLE_FIELDS[kind]:
+        value = getattr(record, name)
+        if value in (None, (), ""):
+            continue
+        if name == "cost_options":
+            value = [_price(option.amount_cents) for option in value]
+        elif name == "schedules":
+            value = f"{len(value)} schedule(s)"
+        elif isinstance(value, tuple):
+            value = ", ".join(str(item) for item in value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        parts.append(f"{name}={value}")
+    return " ".join(parts)
+
+
+def _price(cents: int | None) -> str:
+    if cents is None:
+        return "?"
+    return "free" if cents == 0 else f"{cents / 100:.2f}"

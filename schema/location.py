@@ -33,7 +33,8 @@ class Location(relay.Node):
     longitude: float | None = strawberry.field(description="WGS84 longitude.")
     accessibility: str | None = strawberry.field(description="Accessibility notes (Italian).")
     in_district: bool = strawberry.field(
-        description="Whether the place lies in the Isola-Garibaldi district."
+        description="Whether the place lies in the Isola-Garibaldi district: by its CAP"
+        " (20159) when it has one, else by its coordinates."
     )
 
     @strawberry.field(graphql_type=ProviderType | None, description="The provider of the place.")

@@ -911,7 +911,7 @@ async def test_a_server_that_keeps_failing_fails_the_read(
 ) -> None:
     feed_server.serve("/sheet.csv", "down", status=503)
 
-    with pytest.raises(FetchError, match=r"answered HTTP 503 \(after 3 attempts\)"):
+    with pytest.raises(FetchError, match=r"answered HTTP 503: down \(after 3 attempts\)"):
         await read(source(feed_server.url("/sheet.csv")), fetcher)
     assert sleeps.delays == [0.5, 1.0]
 

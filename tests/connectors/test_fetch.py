@@ -69,7 +69,7 @@ async def test_persistent_failure_gives_up_after_the_last_attempt(
     feed_server: FeedServer, fetcher: Fetcher
 ) -> None:
     feed_server.serve("/a", "down", status=500)
-    with pytest.raises(FetchError, match=r"HTTP 500 \(after 4 attempts\)"):
+    with pytest.raises(FetchError, match=r"HTTP 500: down \(after 4 attempts\)"):
         await fetcher.get(feed_server.url("/a"))
     assert feed_server.hits("/a") == 4
 

@@ -333,7 +333,7 @@ async def test_persistent_server_error_fails_after_yielding_the_earlier_pages(
     serve(feed_server, page(node("s1"), next="c1"), *[Reply(500, "down")] * 4)
     items: list[Item] = []
 
-    with pytest.raises(FetchError, match=r"answered HTTP 500 \(after 4 attempts\)"):
+    with pytest.raises(FetchError, match=r"answered HTTP 500: down \(after 4 attempts\)"):
         await collect(remote(feed_server, fetcher), items)
 
     assert items == [provider(), offering("s1")]
@@ -350,7 +350,8 @@ async def test_truncated_response_fails_the_read(feed_server: FeedServer, fetche
 async def test_client_error_is_not_retried(feed_server: FeedServer, fetcher: Fetcher) -> None:
     serve(feed_server, Reply(401, {"errors": [{"message": "bad token"}]}))
 
-    with pytest.raises(FetchError, match=r"answered HTTP 401$"):
+    said = r"answered HTTP 401: \{\"errors\":\[\{\"message\":\"bad token\"\}\]\}$"
+    with pytest.raises(FetchError, match=said):
         await collect(remote(feed_server, fetcher))
 
     assert feed_server.hits(ENDPOINT) == 1
@@ -1018,7 +1019,7 @@ async def test_sync_stores_the_api_catalogue_then_follows_its_changes(
             Reply(200, {"data": {"catalogue": {"offers": {}}}}),
             "page 2: data has no connection at 'catalogue.services'",
         ),
-        (Reply(500, "down"), "answered HTTP 500 (after 4 attempts)"),
+        (Reply(500, "down"), "answered HTTP 500: down (after 4 attempts)"),
         (Truncated(orjson.dumps(page(node("s3")))), "cannot fetch"),
     ],
     ids=["graphql-errors", "schema-drift", "http-500", "truncated"],

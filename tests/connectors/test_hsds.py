@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import pytest
 import sqlalchemy as sa
+from dateutil.rrule import rrulestr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.fetch import Fetcher, FetchError
@@ -435,7 +436,10 @@ def test_closing_after_midnight_ends_the_next_day() -> None:
     ("timezone", "zone", "start"),
     [
         ("Europe/London", "Europe/London", datetime(2026, 10, 6, 8, 0, tzinfo=UTC)),  # BST
-        (2, "Etc/GMT-2", datetime(2026, 10, 6, 7, 0, tzinfo=UTC)),
+        # +1 and +2 are offsets Rome has: its local time, DST-correct
+        (2, "Europe/Rome", datetime(2026, 10, 6, 7, 0, tzinfo=UTC)),
+        (1, "Europe/Rome", datetime(2026, 10, 6, 7, 0, tzinfo=UTC)),
+        (3, "Etc/GMT-3", datetime(2026, 10, 6, 6, 0, tzinfo=UTC)),
         ("-5", "Etc/GMT+5", datetime(2026, 10, 6, 14, 0, tzinfo=UTC)),
         (0, "UTC", datetime(2026, 10, 6, 9, 0, tzinfo=UTC)),
     ],
@@ -446,6 +450,37 @@ def test_schedule_timezone_is_a_zone_name_or_a_utc_offset_in_hours(
     record = schedule_record({"dtstart": "2026-10-06", "opens_at": "09:00", "timezone": timezone})
 
     assert (record.timezone, record.start) == (zone, start)
+
+
+def test_a_weekly_schedule_at_utc_plus_one_keeps_its_wall_clock_time_in_summer() -> None:
+    """The reported case: `timezone: 1` (Rome's winter offset) on a Monday 09:00 series
+    starting in January; in April it must still be 09:00 in Milan, not 10:00."""
+    record = schedule_record(
+        {
+            "dtstart": "2026-01-05",
+            "opens_at": "09:00",
+            "freq": "WEEKLY",
+            "byday": "MO",
+            "timezone": 1,
+        }
+    )
+    expanded = rrulestr(
+        record.rrule or "", dtstart=record.start.astimezone(ROME).replace(tzinfo=None)
+    )
+
+    april = next(moment for moment in expanded if moment.month == 4)
+    assert record.timezone == "Europe/Rome"
+    assert april.replace(tzinfo=ROME).hour == 9
+    assert april.replace(tzinfo=ROME).utcoffset() == timedelta(hours=2)
+
+
+def test_a_source_zone_reads_schedules_without_their_own() -> None:
+    london = ZoneInfo("Europe/London")
+    bare = schedule_record({"dtstart": "2026-10-06", "opens_at": "09:00"}, london)
+    offset = schedule_record({"dtstart": "2026-10-06", "opens_at": "09:00", "timezone": 0}, london)
+
+    assert (bare.timezone, bare.start) == ("Europe/London", datetime(2026, 10, 6, 8, 0, tzinfo=UTC))
+    assert offset.timezone == "Europe/London"  # London has +0 in winter
 
 
 def test_opening_time_with_an_offset_is_converted_to_the_schedule_zone() -> None:
@@ -715,7 +750,8 @@ async def test_http_error_status_raises_fetch_error_naming_it() -> None:
     feed = Feed(bundle(organizations=[organization("org-1")]))
     feed.status_code = 404
 
-    with pytest.raises(FetchError, match=r"^http://feeds\.test/bundle\.json answered HTTP 404$"):
+    said = r"^http://feeds\.test/bundle\.json answered HTTP 404: \{\"organizations\""
+    with pytest.raises(FetchError, match=said):
         await read(feed)
     assert feed.requests == 1
 
@@ -730,7 +766,7 @@ async def test_http_server_error_is_retried_before_it_raises_fetch_error() -> No
 
     async with feed.client() as client:
         connector = HsdsBundle(source(), Fetcher(client, sleep=no_sleep), {})
-        with pytest.raises(FetchError, match=r"answered HTTP 503 \(after 4 attempts\)$"):
+        with pytest.raises(FetchError, match=r"answered HTTP 503: .* \(after 4 attempts\)$"):
             _ = [item async for item in connector.records()]
 
     assert feed.requests == 4

@@ -569,7 +569,7 @@ async def test_a_persistent_server_error_raises_fetch_error(
 ) -> None:
     feed_server.serve(SERVICES, "down", status=503)
 
-    with pytest.raises(FetchError, match=r"answered HTTP 503 \(after 4 attempts\)$"):
+    with pytest.raises(FetchError, match=r"answered HTTP 503: down \(after 4 attempts\)$"):
         await read(api(feed_server), fetcher)
 
     assert sleeps.delays == [0.5, 1.0, 2.0]
@@ -593,8 +593,30 @@ async def test_a_missing_service_detail_raises_fetch_error(
 ) -> None:
     serve_pages(feed_server, page(1, 1, service("svc-1", "org-coop")))
 
-    with pytest.raises(FetchError, match=r"/api/services/svc-1 answered HTTP 404$"):
+    with pytest.raises(FetchError, match=r"/api/services/svc-1 answered HTTP 404"):
         await read(api(feed_server), fetcher)
+
+
+@pytest.mark.usefixtures("registered")
+async def test_an_error_answers_own_words_are_kept_in_the_runs_error(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, fetcher: Fetcher
+) -> None:
+    """A 401 with a problem+json body: the operator reads why in `lastRun.error`."""
+    problem = {"title": "Unauthorized", "detail": "invalid API key: rotate it in the portal"}
+    feed_server.then(SERVICES, Reply(401, problem, content_type="application/problem+json"))
+    binary = "/api2/services"
+    feed_server.then(binary, Reply(403, b"\x00\x01" * 1000, content_type="image/png"))
+
+    run = await sync(engine, api(feed_server), client, fetcher)
+    with pytest.raises(FetchError) as raised:
+        await read(SourceConfig(name="b", kind="hsds-api", url=feed_server.url("/api2")), fetcher)
+
+    assert run.status is SyncStatus.FAILED
+    assert run.error == (
+        f'{feed_server.url(SERVICES)} answered HTTP 401: {{"title":"Unauthorized",'
+        f'"detail":"invalid API key: rotate it in the portal"}}'
+    )
+    assert str(raised.value).endswith("answered HTTP 403")  # not text: not kept
 
 
 @pytest.mark.parametrize(
@@ -855,7 +877,7 @@ async def test_incremental_sync_updates_changes_and_a_failed_one_loses_nothing(
     run = await sync(engine, source, client, fetcher)
 
     assert run.status is SyncStatus.FAILED
-    assert run.error == f"{feed_server.url(SERVICES)} answered HTTP 500 (after 4 attempts)"
+    assert run.error == f"{feed_server.url(SERVICES)} answered HTTP 500: down (after 4 attempts)"
     assert await stored(engine) == {
         "svc-1": ("Corso di ceramica", OfferingStatus.ACTIVE, 65),
         "svc-2": ("Pilates", OfferingStatus.ACTIVE, None),

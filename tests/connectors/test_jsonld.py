@@ -1401,7 +1401,7 @@ async def test_sync_stores_the_page_and_a_failed_fetch_keeps_it(
     assert provider.vat_number == "12345670017"
     assert second.status is SyncStatus.FAILED
     assert second.error is not None
-    assert "answered HTTP 500 (after 4 attempts)" in second.error
+    assert "answered HTTP 500: down (after 4 attempts)" in second.error
     assert await catalogue(sessions) == stored
 
 

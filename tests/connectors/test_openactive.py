@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import orjson
@@ -20,7 +21,7 @@ from sqlmodel import col
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError
-from connectors.openactive import ROME, OpenActiveFeed
+from connectors.openactive import ROME, OpenActiveFeed, schedule_records
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -1192,9 +1193,9 @@ async def test_503_with_retry_after_mid_feed_is_waited_out(
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (Reply(500, "down"), r"/feed/2 answered HTTP 500 \(after 4 attempts\)$"),
+        (Reply(500, "down"), r"/feed/2 answered HTTP 500: down \(after 4 attempts\)$"),
         (Reply(503, "busy", headers={"Retry-After": "3600"}), r"asked to retry after 3600 s"),
-        (Reply(404, "gone"), r"/feed/2 answered HTTP 404$"),
+        (Reply(404, "gone"), r"/feed/2 answered HTTP 404: gone$"),
         (Truncated(orjson.dumps(page("/feed/3", series(2)))), r"^cannot fetch .*/feed/2"),
     ],
 )
@@ -1396,7 +1397,9 @@ async def test_failed_sync_keeps_what_it_committed_and_the_next_one_resumes_ther
     failed = await sync_source(session_factory(engine), source, client, fetcher=fetcher)
 
     assert failed.status is SyncStatus.FAILED
-    assert failed.error == f"{feed_server.url('/series/2')} answered HTTP 500 (after 4 attempts)"
+    assert failed.error == (
+        f"{feed_server.url('/series/2')} answered HTTP 500: down (after 4 attempts)"
+    )
     assert await offering_statuses(engine) == {SERIES_1: OfferingStatus.ACTIVE}
     assert (await source_state(engine))["feeds"] == {url: feed_server.url("/series/2")}
     feed_server.serve("/series/2", page(feed_server.url("/series/3"), series(2)))
@@ -1482,3 +1485,112 @@ async def test_activity_concepts_map_by_id_or_notation_and_unmapped_ones_are_cou
 
     assert offerings_of(items)[0].categories == ("fitness-sport",)
     assert feed.classifier.unmapped == {"Bocce": 1}
+
+
+OPENACTIVE_EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "openactive"
+
+
+async def test_openactives_own_series_example_gives_its_schedule_and_its_sessions(
+    fetcher: Fetcher,
+) -> None:
+    """OpenActive's published SessionSeries example (data-models 3.0.9): an RPDE item of
+    kind "SessionSeries.ScheduledSession" with a weekly PartialSchedule in London time and
+    two embedded sessions with their places."""
+    source = SourceConfig(
+        name="everyone-active",
+        kind="openactive",
+        url=str(OPENACTIVE_EXAMPLES / "sessionseries_example_1.json"),
+        # its next page is on example.com: one page is read
+        options={"categories": {"TONING & strength": "fitness-sport"}, "max_pages": 1},
+    )
+    feed = OpenActiveFeed(source, fetcher, {})
+
+    items: list[Item] = [item async for item in feed.records() if not isinstance(item, Checkpoint)]
+
+    (offering,) = offerings_of(items)
+    assert offering.external_id == "https://example.com/api/session-series/1402CBP20150217"
+    assert offering.categories == ("fitness-sport",)  # "Toning & Strength", case ignored
+    assert feed.classifier.unmapped == {
+        "Bodypump™": 1,
+        "Group Exercise - Virtual": 1,
+        "Group Exercise Classes": 1,
+    }
+    (schedule,) = offering.schedules
+    london = ZoneInfo("Europe/London")
+    assert schedule.timezone == "Europe/London"
+    assert schedule.start == datetime(2018, 10, 2, 20, 15, tzinfo=london)
+    assert schedule.end == datetime(2018, 10, 2, 20, 45, tzinfo=london)
+    assert schedule.rrule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20181104T235959Z"
+    slots = slots_of(items)
+    assert [(s.start, s.capacity, s.remaining) for s in slots] == [
+        (datetime(2018, 10, 2, 19, 15, tzinfo=UTC), 16, 2),
+        (datetime(2018, 10, 9, 19, 15, tzinfo=UTC), 16, 12),
+    ]
+    assert {s.offering_external_id for s in slots} == {offering.external_id}
+    assert slots[0].external_id == (
+        "ScheduledSession:https://example.com/api/session-series/1402CBP20150217"
+        "#/subEvent/1400109454"
+    )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        (
+            {
+                "repeatFrequency": "P2W",
+                "byDay": ["MO", "schema:Wednesday"],
+                "startTime": "09:00",
+                "startDate": "2026-01-01",
+                "repeatCount": 10,
+                "duration": "PT1H",
+            },
+            (
+                "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=10",
+                datetime(2026, 1, 5, 9, 0, tzinfo=ROME),
+                datetime(2026, 1, 5, 10, 0, tzinfo=ROME),
+            ),
+        ),
+        (
+            {
+                "repeatFrequency": "P1M",
+                "byMonthDay": [1, 15],
+                "startTime": "18:30",
+                "endTime": "20:00",
+                "startDate": "2026-03-01",
+                "exceptDate": ["2026-04-01", "2026-05-15T18:30:00+02:00"],
+            },
+            (
+                "FREQ=MONTHLY;BYMONTHDAY=1,15",
+                datetime(2026, 3, 1, 18, 30, tzinfo=ROME),
+                datetime(2026, 3, 1, 20, 0, tzinfo=ROME),
+            ),
+        ),
+    ],
+)
+def test_event_schedules_become_rfc_5545_schedules(
+    schedule: Json, expected: tuple[str, datetime, datetime]
+) -> None:
+    (record,) = schedule_records({"eventSchedule": [schedule]}, ROME)
+
+    assert (record.rrule, record.start, record.end) == expected
+    if "exceptDate" in schedule:
+        assert record.exdates == (
+            datetime(2026, 4, 1, 18, 30, tzinfo=ROME),
+            datetime(2026, 5, 15, 18, 30, tzinfo=ROME),
+        )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ({"repeatFrequency": "P1W"}, "no 'startTime'"),
+        ({"repeatFrequency": "weekly", "startTime": "09:00"}, "not a period such as P1W"),
+        ({"repeatFrequency": "P1W", "startTime": "9am"}, "not a time"),
+        ({"repeatFrequency": "P1W", "startTime": "09:00", "byDay": ["Funday"]}, "day of the week"),
+        ({"repeatFrequency": "P1W", "startTime": "09:00", "scheduleTimezone": "Mars"}, "unknown"),
+    ],
+)
+def test_unreadable_event_schedules_are_problems(schedule: Json, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        schedule_records({"eventSchedule": [schedule]}, ROME)

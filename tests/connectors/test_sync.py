@@ -615,6 +615,7 @@ async def test_location_moving_out_of_the_district_refreshes_its_offerings(
     await sync(sessions, client)
     borsieri = entry(feed.document, "locations", "loc-borsieri")
     borsieri.update(latitude=45.4642, longitude=9.1900)
+    borsieri["addresses"][0]["postal_code"] = "20121"
 
     run = await sync(sessions, client)
 
@@ -629,7 +630,9 @@ async def test_location_moving_into_the_district_refreshes_its_offerings(
     sessions: Sessions, feed: Feed, client: httpx.AsyncClient
 ) -> None:
     await sync(sessions, client)
-    entry(feed.document, "locations", "loc-duomo").update(latitude=45.4887, longitude=9.1885)
+    duomo = entry(feed.document, "locations", "loc-duomo")
+    duomo.update(latitude=45.4887, longitude=9.1885)
+    duomo["addresses"][0]["postal_code"] = "20159"
 
     await sync(sessions, client)
 
@@ -672,13 +675,29 @@ async def test_provider_with_bad_vat_is_quarantined_and_so_are_its_offerings(
     reasons = await problems(sessions, run)
     assert reasons[0][:2] == ("provider", "org-gym")
     assert reasons[0][2].startswith("invalid partita IVA '12345670018': ")
-    assert reasons[1:] == [
-        ("offering", "svc-yoga", "provider 'org-gym' is unknown or quarantined"),
-    ]
+    assert reasons[1][:2] == ("offering", "svc-yoga")
+    assert reasons[1][2].startswith("its provider 'org-gym' is quarantined: invalid partita IVA")
     assert run.quarantined == 2
     assert sorted(await providers(sessions)) == ["org-coop"]
     assert sorted(await offerings(sessions)) == ["svc-ascolto", "svc-ceramica"]
     assert (await locations(sessions))["loc-duomo"].provider_id is None
+
+
+async def test_an_offering_wrong_twice_is_quarantined_for_its_providers_root_cause(
+    sessions: Sessions, feed: Feed, client: httpx.AsyncClient
+) -> None:
+    """The reported case: a service without a category whose organization has an invalid
+    partita IVA shows the partita IVA first, the downstream symptom after it."""
+    entry(feed.document, "organizations", "org-gym")["tax_id"] = "12345670018"
+    entry(feed.document, "services", "svc-yoga")["attributes"] = []
+
+    run = await sync(sessions, client)
+
+    reason = {(kind, id_): why for kind, id_, why in await problems(sessions, run)}[
+        ("offering", "svc-yoga")
+    ]
+    assert reason.startswith("its provider 'org-gym' is quarantined: invalid partita IVA")
+    assert reason.endswith("(and: offering has no category)")
 
 
 async def test_unreadable_items_of_the_bundle_are_recorded_as_problems(

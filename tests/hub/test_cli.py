@@ -302,3 +302,65 @@ def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: P
     assert '"GET /graphql?… HTTP/1.1" 200' in logged
     assert "23456" not in logged
     assert "20161" not in logged
+
+
+SHEET = """\ufeffID ente;Ente;Partita IVA;Codice;Servizio;Area
+studio;Studio Ferrandi;11295180159;S1;Dichiarazione 730;Fiscale
+studio;Studio Ferrandi;11295180159;S2;Webinar busta paga;Lavoro
+studio;Studio Ferrandi;11295180159;S3;Padel aziendale;Padel
+bottega;Bottega Isola;12345670018;B1;Corso di ceramica;Corsi
+"""
+
+CHECKED_SOURCE = """
+[[source]]
+name = "foglio"
+kind = "csv"
+url = "foglio.csv"
+[source.columns]
+"ID ente" = "provider_id"
+"Ente" = "provider_name"
+"Partita IVA" = "provider_vat"
+"Codice" = "external_id"
+"Servizio" = "title_it"
+"Area" = "category"
+[source.categories]
+"Fiscale" = "business-services"
+"Lavoro" = "WORK_SERVICES"
+"Corsi" = "courses"
+"""
+
+
+def test_sources_check_previews_a_source_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "foglio.csv").write_text(SHEET, encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(CHECKED_SOURCE, encoding="utf-8")
+    env = environment(tmp_path / "hub.db", sources=tmp_path / "sources.toml")
+
+    result = concilia("sources", "check", "foglio", env=env)
+
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "provider 1 1" in out  # Studio Ferrandi mapped, Bottega Isola quarantined
+    assert "offering 2 2" in out
+    assert "sample offering: external_id=S1 provider_external_id=studio" in out
+    assert "categories=business-services" in out
+    assert "sample offering: external_id=S2" in out
+    assert "categories=work-services" in out
+    assert "provider bottega invalid partita IVA '12345670018'" in out
+    assert "offering B1 its provider 'bottega' is quarantined: invalid partita IVA" in out
+    assert "unknown category 'Padel'" in out
+    assert "Padel 1" in out  # the unmapped term, counted
+    assert not (tmp_path / "hub.db").exists()
+
+
+def test_sources_check_of_an_unknown_or_unreadable_source_fails_with_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sources.toml").write_text(CHECKED_SOURCE, encoding="utf-8")
+    env = environment(tmp_path / "hub.db", sources=tmp_path / "sources.toml")
+
+    unknown = one_line_error(concilia("sources", "check", "nosuch", env=env))
+    missing = one_line_error(concilia("sources", "check", "foglio", env=env))
+
+    assert "no source named 'nosuch'" in unknown
+    assert "declared: foglio" in unknown
+    assert "foglio.csv" in missing

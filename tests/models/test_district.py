@@ -35,8 +35,11 @@ def test_coordinates_outside_the_box_are_not_in_the_district(
     assert in_district(None, latitude, longitude) is False
 
 
-def test_coordinates_win_over_a_district_cap() -> None:
-    assert in_district("20159", 45.4642, 9.1900) is False
+def test_a_cap_wins_over_coordinates() -> None:
+    """A location's CAP is what its source says; coordinates are often a geocoder's guess."""
+    assert in_district("20159", 45.4642, 9.1900) is True
+    # the reported case: coordinates inside the district, CAP outside it
+    assert in_district("20124", 45.4870, 9.1880) is False
 
 
 @pytest.mark.parametrize(
