@@ -66,7 +66,7 @@ from connectors.records import (
     Problem,
     ProviderRecord,
 )
-from connectors.values import address_id
+from connectors.values import address_id, percent
 from models.enums import DeliveryMode
 
 FIELDS = frozenset(
@@ -104,7 +104,7 @@ _CURRENCY = re.compile(r"€|\beur(?:o)?\b", re.IGNORECASE)
 # Italian amounts (`1.250,00`, `12,5`, `12`), else a decimal point (`12.50`).
 _ITALIAN_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:,\d{1,2})?")
 _DOTTED_AMOUNT = re.compile(r"\d+\.\d{1,2}")
-_PERCENT = re.compile(r"(\d{1,3})\s*%?")
+_PERCENT = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)\s*%?")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _COORDINATE = re.compile(r"-?\d{1,3}(?:[.,]\d+)?")
 _LANGUAGE = re.compile(r"[a-z]{2}")
@@ -550,13 +550,13 @@ def price_cents(cell: str) -> int:
     return int(value * 100)
 
 
-def _percent(cell: str | None) -> int | None:
+def _percent(cell: str | None) -> float | None:
     if cell is None:
         return None
     match = _PERCENT.fullmatch(cell)
     if match is None:
-        raise RowError("discount", f"cannot read the discount {cell!r} (a whole percentage)")
-    return int(match.group(1)) or None  # 0% is no discount
+        raise RowError("discount", f"cannot read the discount {cell!r} (a percentage: 15%, 12,5%)")
+    return percent(match.group(1).replace(",", "."), "the discount") or None  # 0%: none
 
 
 def _date(cell: str, name: str) -> date:

@@ -68,7 +68,7 @@ from connectors.records import (
     ProviderRecord,
     ScheduleRecord,
 )
-from connectors.values import euro_cents
+from connectors.values import euro_cents, percent
 from models.enums import DeliveryMode, OfferingStatus
 
 CATEGORY_TAXONOMY = "concilia-categories"
@@ -483,7 +483,7 @@ def offering_record(
         status=status,
         languages=_languages(service),
         cost_options=tuple(_cost_option(o) for o in service.get("cost_options") or []),
-        beneficiary_discount_percent=int(discount) if discount is not None else None,
+        beneficiary_discount_percent=percent(discount, "beneficiary_discount_percent"),
         booking_url=_text(service, "url") or (None if email else _tel(_first_phone(service))),
         email=email,
         location_external_ids=locations,

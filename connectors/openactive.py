@@ -73,7 +73,7 @@ from connectors.records import (
     ScheduleRecord,
     SlotRecord,
 )
-from connectors.values import euro_cents
+from connectors.values import euro_cents, percent
 from models.enums import DeliveryMode, OfferingStatus
 
 log = logging.getLogger(__name__)
@@ -442,7 +442,7 @@ def offering_record(
         status=_status(data.get("eventStatus")),
         languages=_languages(data.get("inLanguage")),
         cost_options=tuple(_cost_option(offer) for offer in _listed(data.get("offers"))),
-        beneficiary_discount_percent=_count(data, "concilia:beneficiaryDiscountPercent"),
+        beneficiary_discount_percent=_percent(data, "concilia:beneficiaryDiscountPercent"),
         booking_url=_text(data, "url"),
         location_external_ids=(location.external_id,) if location else (),
         min_age=_count(age or {}, "minValue", "ageRange.minValue"),
@@ -783,6 +783,13 @@ def _number(value: object, key: str) -> float | None:
         return float(value)
     except ValueError:
         raise Unreadable(f"'{key}' {value!r} is not a number") from None
+
+
+def _percent(node: Json, key: str) -> float | None:
+    try:
+        return percent(node.get(key), f"'{key}'")
+    except (TypeError, ValueError) as error:
+        raise Unreadable(str(error)) from None
 
 
 def _count(node: Json, key: str, name: str | None = None) -> int | None:

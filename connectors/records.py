@@ -87,7 +87,7 @@ class OfferingRecord:
     status: OfferingStatus = OfferingStatus.ACTIVE
     languages: tuple[str, ...] = ()
     cost_options: tuple[CostOptionRecord, ...] = ()
-    beneficiary_discount_percent: int | None = None
+    beneficiary_discount_percent: float | None = None
     booking_url: str | None = None
     email: str | None = None
     location_external_ids: tuple[str, ...] = ()

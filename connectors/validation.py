@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from datetime import timedelta
@@ -95,8 +96,10 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
         raise InvalidRecord("offering has no Italian title")
     offering_area(record)
     discount = record.beneficiary_discount_percent
-    if discount is not None and not 0 < discount <= 100:
+    if discount is not None and not (math.isfinite(discount) and 0 < discount <= 100):
         raise InvalidRecord(f"beneficiary discount {discount}% is out of range")
+    if discount is not None and round(discount, 2) != discount:
+        record = replace(record, beneficiary_discount_percent=round(discount, 2))
     for option in record.cost_options:
         if option.amount_cents is not None and option.amount_cents < 0:
             raise InvalidRecord("a cost option has a negative amount")

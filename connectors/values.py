@@ -25,3 +25,20 @@ def euro_cents(amount: object) -> int | None:
 def address_id(address: str, cap: str | None) -> str:
     """A stable location id from an address: `Via Borsieri, 12` -> `via-borsieri-12-20159`."""
     return "-".join(fold(f"{address} {cap or ''}").split())
+
+
+def percent(value: object, name: str) -> float | None:
+    """A percentage from a number or text ("12.5"); whole ones stay whole (15, not 15.0),
+    so that a record's content hash does not move for them. ValueError naming `name` when
+    it is not a finite number (TypeError when it is not even text or a number)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise TypeError(f"{name} {value!r} is not a number")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{name} {value!r} is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"{name} {value!r} is not a number")
+    return int(number) if number == number.to_integral_value() else float(number)

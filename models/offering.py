@@ -31,7 +31,8 @@ class Offering(Provenance, table=True):
     is_free: bool = Field(default=False, index=True)
     # The cheapest cost option in euro cents (0 when free), None when no price is published.
     min_price_cents: int | None = Field(default=None, index=True)
-    beneficiary_discount_percent: int | None = None
+    # A percentage with at most two decimals (12.5).
+    beneficiary_discount_percent: float | None = None
     booking_url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=255)
     # True when any of its locations (or, without locations, its provider's) is in the district.

@@ -72,8 +72,8 @@ class Offering(relay.Node):
             "The cheapest cost option in euro (0 when free); null when no price is published."
         )
     )
-    beneficiary_discount_percent: int | None = strawberry.field(
-        description="Discount for the alliance's beneficiaries, in percent."
+    beneficiary_discount_percent: float | None = strawberry.field(
+        description="Discount for the alliance's beneficiaries, in percent (12.5 for 12,5 %)."
     )
     booking_url: str | None = strawberry.field(description="Where to book or apply.")
     email: str | None = strawberry.field(description="Contact e-mail address for the service.")

@@ -349,10 +349,19 @@ async def test_unreadable_price_is_a_problem_naming_row_and_column(
 
 
 @pytest.mark.parametrize(
-    ("cell", "percent"), [("15%", 15), ("15 %", 15), ("20", 20), ("0%", None), ("", None)]
+    ("cell", "percent"),
+    [
+        ("15%", 15),
+        ("15 %", 15),
+        ("20", 20),
+        ("12,5%", 12.5),  # the reported case
+        ("7.25 %", 7.25),
+        ("0%", None),
+        ("", None),
+    ],
 )
-async def test_discount_is_a_whole_percentage(
-    tmp_path: Path, fetcher: Fetcher, cell: str, percent: int | None
+async def test_discount_is_a_percentage_with_up_to_two_decimals(
+    tmp_path: Path, fetcher: Fetcher, cell: str, percent: float | None
 ) -> None:
     header = [*HEADER, "Sconto"]
     columns = {**COLUMNS, "Sconto": "discount"}
@@ -369,14 +378,14 @@ async def test_unreadable_discount_is_a_problem(tmp_path: Path, fetcher: Fetcher
     columns = {**COLUMNS, "Sconto": "discount"}
 
     items = await read_text(
-        tmp_path, fetcher, sheet([*row(), "12,5%"], header=header), columns=columns
+        tmp_path, fetcher, sheet([*row(), "12,555%"], header=header), columns=columns
     )
 
     assert items[1:] == [
         Problem(
             "offering",
             "Y1",
-            "row 2, column 'Sconto': cannot read the discount '12,5%' (a whole percentage)",
+            "row 2, column 'Sconto': cannot read the discount '12,555%' (a percentage: 15%, 12,5%)",
         )
     ]
 

@@ -1033,3 +1033,25 @@ def _term(name: str, taxonomy: str) -> Json:
         "id": f"attr-{name}",
         "taxonomy_term": {"id": f"term-{name}", "name": name, "taxonomy": taxonomy},
     }
+
+
+@pytest.mark.usefixtures("registered")
+async def test_a_decimal_discount_is_stored_and_answered_by_both_executors(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, fetcher: Fetcher
+) -> None:
+    discounted = nested("svc-1", GYM, concilia={"beneficiary_discount_percent": 12.5})
+    whole = nested("svc-2", GYM, concilia={"beneficiary_discount_percent": "15"})
+    serve_pages(feed_server, page(1, 1, discounted, whole))
+    run = await sync(engine, api(feed_server), client, fetcher)
+    query = {"query": "{ offerings { nodes { beneficiaryDiscountPercent } } }"}
+
+    # The suite verifies every compiled answer against the general executor's
+    # (CONCILIA_VERIFY_COMPILED); the second request of a document runs compiled.
+    async with hub_client(create_app(Settings(), engine=engine)) as http:
+        first = (await http.post("/graphql", json=query)).json()
+        second = (await http.post("/graphql", json=query)).json()
+
+    assert run.quarantined == 0
+    assert first == second
+    discounts = sorted(n["beneficiaryDiscountPercent"] for n in first["data"]["offerings"]["nodes"])
+    assert discounts == [12.5, 15]
