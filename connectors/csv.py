@@ -12,7 +12,7 @@ Options of a `kind = "csv"` source (every key but name, kind, url and descriptio
   `description_it`, `description_en`, `category` (several separated by `,` or `|`),
   `price`, `discount` (`15%`), `booking_url`, `email`, `delivery_mode`, `languages`
   (`it, en`), `address`, `cap`, `city`, `latitude`, `longitude`, `valid_from`
-  (`dd/mm/yyyy`, checked but not stored: the model has no validity dates), and
+  and `valid_until` (`dd/mm/yyyy`: the first and last day the offer is valid), and
   `provider_id`, `provider_name`, `provider_vat`, `provider_alliance_member` when rows
   name their provider. Headers match ignoring case and surrounding blanks; every mapped
   header must be in the file (a renamed column fails the read instead of silently
@@ -89,6 +89,7 @@ FIELDS = frozenset(
         "latitude",
         "longitude",
         "valid_from",
+        "valid_until",
         "provider_id",
         "provider_name",
         "provider_vat",
@@ -421,9 +422,7 @@ def convert(row: Row, mapping: SheetMapping) -> Converted:
     external_id = row.required("external_id", "id")
     provider = row_provider(row, mapping)
     location = row_location(row, provider.external_id)
-    valid_from = row.text("valid_from")
-    if valid_from is not None:
-        _date(valid_from, "valid_from")  # checked only: the model keeps no validity dates
+    valid_from, valid_until = row.text("valid_from"), row.text("valid_until")
     offering = OfferingRecord(
         external_id=external_id,
         provider_external_id=provider.external_id,
@@ -436,6 +435,8 @@ def convert(row: Row, mapping: SheetMapping) -> Converted:
         languages=row_languages(row, mapping),
         cost_options=row_cost_options(row),
         beneficiary_discount_percent=_percent(row.text("discount")),
+        valid_from=_date(valid_from, "valid_from") if valid_from else None,
+        valid_until=_date(valid_until, "valid_until") if valid_until else None,
         booking_url=row.text("booking_url"),
         email=row.text("email"),
         location_external_ids=(location.external_id,) if location else (),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 import orjson
 
@@ -88,6 +88,9 @@ class OfferingRecord:
     languages: tuple[str, ...] = ()
     cost_options: tuple[CostOptionRecord, ...] = ()
     beneficiary_discount_percent: float | None = None
+    # The days the offer is valid, both included (a spreadsheet's "Dal" and "Al").
+    valid_from: date | None = None
+    valid_until: date | None = None
     booking_url: str | None = None
     email: str | None = None
     location_external_ids: tuple[str, ...] = ()

@@ -684,6 +684,8 @@ class _OfferingContext:
             "is_free": bool(amounts) and min(amounts) == 0,
             "min_price_cents": min(amounts) if amounts else None,
             "beneficiary_discount_percent": record.beneficiary_discount_percent,
+            "valid_from": record.valid_from,
+            "valid_until": record.valid_until,
             "booking_url": record.booking_url,
             "email": record.email,
             "in_district": district,

@@ -100,6 +100,9 @@ def check_offering(record: OfferingRecord) -> OfferingRecord:
         raise InvalidRecord(f"beneficiary discount {discount}% is out of range")
     if discount is not None and round(discount, 2) != discount:
         record = replace(record, beneficiary_discount_percent=round(discount, 2))
+    first, last = record.valid_from, record.valid_until
+    if first is not None and last is not None and first > last:
+        raise InvalidRecord(f"valid from {first} until {last}: it ends before it starts")
     for option in record.cost_options:
         if option.amount_cents is not None and option.amount_cents < 0:
             raise InvalidRecord("a cost option has a negative amount")

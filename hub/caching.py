@@ -21,6 +21,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
 import orjson
@@ -90,12 +91,14 @@ def cache_key(
     variables: Mapping[str, Any] | None,
     language: str,
     role: str,
+    day: date,
 ) -> str | None:
-    """The key of a response (also its ETag): a hash of everything it depends on; None for
+    """The key of a response (also its ETag): a hash of everything it depends on (the day
+    too: an offering past its last valid day leaves the lists at midnight); None for
     variables JSON cannot write back (nested past orjson's 255 levels), never a key."""
     try:
         parts = orjson.dumps(
-            [version, document_hash, operation_name, variables or {}, language, role],
+            [version, document_hash, operation_name, variables or {}, language, role, day],
             option=orjson.OPT_SORT_KEYS,
         )
     except orjson.JSONEncodeError:

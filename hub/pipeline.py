@@ -28,6 +28,7 @@ from hub.settings import Settings
 from models.db import engine_of
 from models.enums import Language
 from models.reader import DATABASE_ERRORS, Reader
+from models.types import local_today
 from resolvers.availability import LiveAvailability
 from resolvers.compiled import Compiled, Unsupported
 from resolvers.context import Context
@@ -218,6 +219,7 @@ class Pipeline:
             request.variables,
             request.lang.value,
             request.role,
+            local_today(),
         )
         if key is None:
             return await self.bounded(document, operation, request, extensions)

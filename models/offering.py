@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
@@ -33,6 +35,10 @@ class Offering(Provenance, table=True):
     min_price_cents: int | None = Field(default=None, index=True)
     # A percentage with at most two decimals (12.5).
     beneficiary_discount_percent: float | None = None
+    # The days the offer is valid (both included), when the source says; an offering past
+    # its last day is not current and is listed only on request.
+    valid_from: date | None = None
+    valid_until: date | None = Field(default=None, index=True)
     booking_url: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=255)
     # True when any of its locations (or, without locations, its provider's) is in the district.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -65,3 +66,12 @@ def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table of a SQLModel table class (SQLModel does not type `__table__`)."""
     table: sa.Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+# The district's time zone: the hub's days (validity, "today") are its days.
+HUB_ZONE = ZoneInfo("Europe/Rome")
+
+
+def local_today() -> date:
+    """Today in Milan."""
+    return datetime.now(HUB_ZONE).date()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,6 @@ from models import (
     OfferingCategory,
     OfferingLanguage,
     OfferingLocation,
-    OfferingStatus,
     Provider,
 )
 from models.enums import Area, Language
@@ -191,7 +191,10 @@ def _category_offering_count(at: At) -> SQL:
         sa.select(sa.func.count())
         .select_from(link)
         .join(offering, offering.c.id == link.c.offering_id)
-        .where(link.c.category_id == at.column("id"), offering.c.status != OfferingStatus.WITHDRAWN)
+        .where(
+            link.c.category_id == at.column("id"),
+            offering_queries.listed(offering.c, at.builder.today),
+        )
     )
     return at.json.scalar(counted)
 
@@ -207,6 +210,8 @@ VALUES: dict[str, dict[str, ValueOf]] = {
         "is_free": _flag("is_free"),
         "min_price": _euro("min_price_cents"),
         "beneficiary_discount_percent": _column("beneficiary_discount_percent"),
+        "valid_from": _column("valid_from"),
+        "valid_until": _column("valid_until"),
         "booking_url": _column("booking_url"),
         "email": _column("email"),
         "in_district": _flag("in_district"),
@@ -310,9 +315,10 @@ class _Page:
 class _Builder:
     """Builds the statement of one plan."""
 
-    def __init__(self, json: JsonSQL, lang: Language) -> None:
+    def __init__(self, json: JsonSQL, lang: Language, today: date) -> None:
         self.json = json
         self.lang = lang
+        self.today = today
         self.pages = 0
 
     def statement(self, plan: Plan) -> sa.Select[Any]:
@@ -377,7 +383,7 @@ class _Builder:
                 counted = (
                     sa.select(sa.func.count())
                     .select_from(OFFERING)
-                    .where(OFFERING.c.area == area, OFFERING.c.status != OfferingStatus.WITHDRAWN)
+                    .where(OFFERING.c.area == area, offering_queries.listed(OFFERING.c, self.today))
                 )
                 pairs.append((field.key, self.json.scalar(counted)))
         return self.pairs(pairs)
@@ -549,7 +555,9 @@ class Compiled:
         if found is not None:
             self._prepared.move_to_end(plan)
             return found
-        prepared = Prepared(self.reader.sql(_Builder(self.json, plan.lang).statement(plan)))
+        prepared = Prepared(
+            self.reader.sql(_Builder(self.json, plan.lang, plan.today).statement(plan))
+        )
         self._prepared[plan] = prepared
         if len(self._prepared) > self.cache_size:
             self._prepared.popitem(last=False)

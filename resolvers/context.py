@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property, partial
 
 from models import (
@@ -20,6 +21,7 @@ from models import (
     SyncRun,
     SyncTerm,
 )
+from models.types import local_today
 from resolvers import availability, eligibility, locations, offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
 from resolvers.pagination import Page
@@ -30,8 +32,9 @@ class Loaders:
     """Every DataLoader of one request; created fresh for each request, never shared.
     Each is made on first use: a request pays only for the loaders its fields need."""
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, today: date) -> None:
         self._sessions = sessions
+        self._today = today
         self._slots: dict[availability.SlotWindow, Loader[int, list[Slot]]] = {}
         self._provider_offerings: dict[
             offerings.ProviderOfferingsArgs, Loader[int, Page[Offering]]
@@ -83,7 +86,7 @@ class Loaders:
 
     @cached_property
     def category_offering_count(self) -> Loader[int, int]:
-        return Loader(partial(taxonomy.category_offering_counts, self._sessions))
+        return Loader(partial(taxonomy.category_offering_counts, self._sessions, self._today))
 
     @cached_property
     def last_run(self) -> Loader[int, SyncRun | None]:
@@ -136,10 +139,12 @@ class Context:
     lang: Language = Language.IT
     # Refreshes remaining places from the sources that offer it; None: stored values only.
     live: availability.LiveAvailability | None = None
+    # The day the request sees (Milan's): what is current is decided by it.
+    today: date = field(default_factory=local_today)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions)
+        self.loaders = Loaders(self.sessions, self.today)
 
     def language(self, requested: Language | None) -> Language:
         """The language of a text field: its `lang` argument, else the request's."""

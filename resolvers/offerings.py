@@ -6,7 +6,7 @@ import asyncio
 import enum
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from models import (
 from models.db import engine_of
 from models.offering import UNKNOWN_PRICE_RANK
 from models.taxonomy import CATEGORY_INFO
-from models.types import table_of
+from models.types import local_today, table_of
 from resolvers.availability import Window, available_condition, open_condition
 from resolvers.eligibility import EligibilityFilter, eligible_condition
 from resolvers.errors import BadUserInput
@@ -86,6 +86,10 @@ class OfferingFilter:
     max_price: Decimal | None = None
     text: str | None = None
     statuses: tuple[OfferingStatus, ...] | None = None
+    # Offerings past their last valid day are left out unless asked for; `today` is the
+    # day the request sees (Milan's), part of the filter so that plans keyed by it renew.
+    include_expired: bool = False
+    today: date = field(default_factory=local_today)
     eligible_for: EligibilityFilter | None = None
     available: Window | None = None
     open_at: datetime | None = None
@@ -109,11 +113,7 @@ class OfferingQuery:
 
 def conditions(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
     """The SQL conditions of a filter (validated; BadUserInput on bad values)."""
-    where: list[sa.ColumnElement[bool]] = []
-    if flt.statuses is None:
-        where.append(col(Offering.status) != OfferingStatus.WITHDRAWN)
-    else:
-        where.append(col(Offering.status).in_(flt.statuses))
+    where = _shown(flt)
     if flt.area is not None:
         where.append(col(Offering.area) == flt.area)
     if flt.category is not None:
@@ -157,6 +157,29 @@ async def computed_conditions(
     if flt.open_at is not None:
         where.append(await open_condition(sessions, flt.open_at))
     return where
+
+
+def _shown(flt: OfferingFilter) -> list[sa.ColumnElement[bool]]:
+    """Which offerings a list shows at all: its statuses (all but WITHDRAWN by default),
+    and not past their last valid day unless expired ones are asked for."""
+    where = [
+        col(Offering.status) != OfferingStatus.WITHDRAWN
+        if flt.statuses is None
+        else col(Offering.status).in_(flt.statuses)
+    ]
+    if not flt.include_expired:
+        where.append(current(OFFERING_TABLE.c, flt.today))
+    return where
+
+
+def current(columns: Any, today: date) -> sa.ColumnElement[bool]:
+    """Not past its last valid day (on `columns` of the offering table or an alias)."""
+    return sa.or_(columns.valid_until.is_(None), columns.valid_until >= today)
+
+
+def listed(columns: Any, today: date) -> sa.ColumnElement[bool]:
+    """What lists and counts show by default: not withdrawn, not past its last day."""
+    return sa.and_(columns.status != OfferingStatus.WITHDRAWN, current(columns, today))
 
 
 def _in_category(code: str) -> sa.ColumnElement[bool]:

@@ -9,9 +9,11 @@ JSON. Plans are hashable: equal plans share their compiled statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 from models.enums import Area, Language
+from models.types import local_today
 from resolvers.offerings import OfferingQuery
 from resolvers.providers import ProviderFilter
 
@@ -52,7 +54,9 @@ class Root:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """An operation's root fields, in order, and the request's language."""
+    """An operation's root fields, in order, the request's language and day (what is
+    current depends on it, so a plan, and the statement compiled for it, is a day's)."""
 
     roots: tuple[Root, ...]
     lang: Language
+    today: date = field(default_factory=local_today)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from models import Area, Category, Offering, OfferingCategory, OfferingStatus
+from models import Area, Category, Offering, OfferingCategory
 from models.taxonomy import AREAS, AreaInfo
+from models.types import table_of
+from resolvers.offerings import listed
 from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows
 
 if TYPE_CHECKING:
     from resolvers.context import Context
 
-_VISIBLE = col(Offering.status) != OfferingStatus.WITHDRAWN
+_OFFERING = table_of(Offering)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,9 @@ async def areas(ctx: Context) -> list[AreaCount]:
     """The four areas in their fixed order, counted in one grouped statement."""
     rows = await fetch_rows(
         ctx.sessions,
-        sa.select(col(Offering.area), sa.func.count()).where(_VISIBLE).group_by(col(Offering.area)),
+        sa.select(col(Offering.area), sa.func.count())
+        .where(listed(_OFFERING.c, ctx.today))
+        .group_by(col(Offering.area)),
     )
     counts: dict[Area, int] = {Area(area): n for area, n in rows}
     return [AreaCount(info, counts.get(info.area, 0)) for info in AREAS]
@@ -49,13 +54,15 @@ async def categories_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Categ
     return by_key(ids, rows, lambda category: category.id)
 
 
-async def category_offering_counts(sessions: Sessions, ids: Sequence[int]) -> list[int]:
-    """How many visible offerings each category has, in one grouped statement."""
+async def category_offering_counts(
+    sessions: Sessions, today: date, ids: Sequence[int]
+) -> list[int]:
+    """How many listed offerings each category has, in one grouped statement."""
     rows = await fetch_rows(
         sessions,
         sa.select(col(OfferingCategory.category_id), sa.func.count())
         .join(Offering, col(Offering.id) == col(OfferingCategory.offering_id))
-        .where(col(OfferingCategory.category_id).in_(ids), _VISIBLE)
+        .where(col(OfferingCategory.category_id).in_(ids), listed(_OFFERING.c, today))
         .group_by(col(OfferingCategory.category_id)),
     )
     counts = dict(rows)

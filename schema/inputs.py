@@ -51,6 +51,10 @@ class OfferingFilter:
     status: list[OfferingStatus] | None = strawberry.field(
         default=None, description="Only these statuses; by default every status but WITHDRAWN."
     )
+    include_expired: bool = strawberry.field(
+        default=False,
+        description="Also offerings past their `validUntil` day (left out by default).",
+    )
     eligible_for: BeneficiaryProfileInput | None = strawberry.field(
         default=None,
         description=(
@@ -90,6 +94,7 @@ class OfferingFilter:
             max_price=self.max_price,
             text=self.text,
             statuses=tuple(self.status) if self.status is not None else None,
+            include_expired=self.include_expired,
             eligible_for=(
                 self.eligible_for.to_filter(self.include_unknown_eligibility)
                 if self.eligible_for is not None

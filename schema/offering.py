@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -74,6 +74,13 @@ class Offering(relay.Node):
     )
     beneficiary_discount_percent: float | None = strawberry.field(
         description="Discount for the alliance's beneficiaries, in percent (12.5 for 12,5 %)."
+    )
+    valid_from: date | None = strawberry.field(
+        description="The first day the offer is valid, when its source says (Europe/Rome)."
+    )
+    valid_until: date | None = strawberry.field(
+        description="The last day the offer is valid, when its source says: after it the"
+        " offering is no longer current, and lists show it only with `includeExpired`."
     )
     booking_url: str | None = strawberry.field(description="Where to book or apply.")
     email: str | None = strawberry.field(description="Contact e-mail address for the service.")
@@ -207,6 +214,8 @@ class Offering(relay.Node):
             is_free=row.is_free,
             min_price=_euro(row.min_price_cents),
             beneficiary_discount_percent=row.beneficiary_discount_percent,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
             booking_url=row.booking_url,
             email=row.email,
             in_district=row.in_district,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from graphql import (
@@ -42,6 +43,7 @@ from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from models.enums import Area, Language
+from models.types import local_today
 from resolvers.compiled import supports
 from resolvers.errors import DomainError
 from resolvers.nodes import decode_id
@@ -76,22 +78,28 @@ class Template:
     operation: OperationDefinitionNode
     roots: tuple[_RootTemplate, ...]
     planner: Planner
-    # Whether the root arguments use variables: if not, one plan per language serves all.
+    # Whether the root arguments use variables: if not, one plan per language and day
+    # serves all.
     uses_variables: bool
-    _bound: dict[Language, Plan | None] = field(default_factory=dict)
+    _bound: dict[tuple[Language, date], Plan | None] = field(default_factory=dict)
 
     def bind(self, variables: Mapping[str, Any] | None, lang: Language) -> Plan | None:
         """The plan of this request; None when it is for the general executor to answer
         (a bad variable or argument, a filter computed from the database...), which then
         also gives the errors."""
-        if not self.uses_variables and lang in self._bound:
-            return self._bound[lang]
-        plan = self._bind(variables, lang)
+        key = (lang, local_today())
+        if not self.uses_variables and key in self._bound:
+            return self._bound[key]
+        plan = self._bind(variables, *key)
         if not self.uses_variables:
-            self._bound[lang] = plan
+            if len(self._bound) >= len(Language) * 2:  # yesterday's are of no more use
+                self._bound.clear()
+            self._bound[key] = plan
         return plan
 
-    def _bind(self, variables: Mapping[str, Any] | None, lang: Language) -> Plan | None:
+    def _bind(
+        self, variables: Mapping[str, Any] | None, lang: Language, today: date
+    ) -> Plan | None:
         schema = self.planner.graphql
         coerced = get_variable_values(
             schema, self.operation.variable_definitions or (), dict(variables or {})
@@ -102,7 +110,7 @@ class Template:
             roots = tuple(self.planner.bind_root(root, coerced) for root in self.roots)
         except (DomainError, GraphQLError, _Unplannable):
             return None
-        return Plan(roots, lang)
+        return Plan(roots, lang, today)
 
 
 class Planner:

@@ -8,6 +8,7 @@ import codecs
 import csv
 import io
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,9 @@ from connectors.records import (
     ProviderRecord,
 )
 from connectors.sync import sync_source
-from connectors.validation import check
+from connectors.validation import InvalidRecord, check
+from hub.app import create_app
+from hub.settings import Settings
 from models import (
     Category,
     CostOption,
@@ -46,7 +49,9 @@ from models import (
     SyncStatus,
 )
 from models.db import session_factory
+from models.types import local_today
 from tests.utils.fetching import Sleeps
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, Reply, Truncated
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo" / "csv"
@@ -254,6 +259,7 @@ async def test_every_optional_field_is_read(tmp_path: Path, fetcher: Fetcher) ->
         "Indirizzo",
         "Città",
         "Dal",
+        "Al",
     ]
     columns = {
         "Id": "external_id",
@@ -267,6 +273,7 @@ async def test_every_optional_field_is_read(tmp_path: Path, fetcher: Fetcher) ->
         "Indirizzo": "address",
         "Città": "city",
         "Dal": "valid_from",
+        "Al": "valid_until",
     }
     cells = [
         "A1",
@@ -280,6 +287,7 @@ async def test_every_optional_field_is_read(tmp_path: Path, fetcher: Fetcher) ->
         "Via Carmagnola 7",
         "Milano",
         "01/09/2025",
+        "30/06/2026",
     ]
 
     items = await read_text(tmp_path, fetcher, sheet(cells, header=header), columns=columns)
@@ -293,6 +301,8 @@ async def test_every_optional_field_is_read(tmp_path: Path, fetcher: Fetcher) ->
             categories=("laundry",),
             delivery_mode=DeliveryMode.IN_PERSON,
             beneficiary_discount_percent=15,
+            valid_from=date(2025, 9, 1),
+            valid_until=date(2026, 6, 30),
             booking_url="https://bottega.example/stireria",
             email="stireria@bottega.example",
             location_external_ids=("via-carmagnola-7",),
@@ -661,7 +671,7 @@ async def test_provider_problems_name_row_and_column(tmp_path: Path, fetcher: Fe
 
 
 @pytest.mark.parametrize("cell", ["31/02/2025", "2025-09-01", "1/9/25"])
-async def test_bad_date_is_a_problem_and_a_good_one_is_checked_only(
+async def test_bad_date_is_a_problem_and_a_good_one_is_stored(
     tmp_path: Path, fetcher: Fetcher, cell: str
 ) -> None:
     header = [*HEADER, "Valido dal"]
@@ -670,7 +680,7 @@ async def test_bad_date_is_a_problem_and_a_good_one_is_checked_only(
 
     items = await read_text(tmp_path, fetcher, text, columns=columns)
 
-    assert offerings_of(items) == [offering("A")]
+    assert offerings_of(items) == [offering("A", valid_from=date(2025, 9, 1))]
     assert problems_of(items) == [
         Problem(
             "offering",
@@ -1287,3 +1297,65 @@ async def test_demo_spreadsheets_sync_into_the_district(
         )
     assert len(set(codes.scalars())) == 11
     assert located.scalar_one() == 19
+
+
+@pytest.mark.usefixtures("registered")
+async def test_an_offering_past_its_last_day_leaves_lists_and_counts(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, fetcher: Fetcher
+) -> None:
+    """The spreadsheet's "Al" is stored; an offering whose last day has passed (in Milan)
+    is left out of lists and counts unless `includeExpired` asks for it, by both
+    executors (the suite checks every compiled answer against the general executor's)."""
+    today = local_today()
+    header = [*HEADER, "Dal", "Al"]
+    columns = {**COLUMNS, "Dal": "valid_from", "Al": "valid_until"}
+    config = source(feed_server.url("/sheet.csv"), columns=columns)
+    feed_server.serve(
+        "/sheet.csv",
+        sheet(
+            [*row("OLD", "Corso finito"), "01/01/2020", f"{today - timedelta(days=1):%d/%m/%Y}"],
+            [*row("TODAY", "Ultimo giorno"), "", f"{today:%d/%m/%Y}"],
+            [*row("OPEN", "Sempre aperto"), "", ""],
+            header=header,
+        ),
+    )
+    run = await sync(engine, config, client, fetcher)
+    listing = "{ offerings { totalCount nodes { title validFrom validUntil } } }"
+    everything = "{ offerings(filter: {includeExpired: true}) { totalCount } }"
+    counts = (
+        "{ areas { area offeringCount } categories(area: HEALTH_WELLBEING) { code offeringCount } }"
+    )
+
+    async with hub_client(create_app(Settings(), engine=engine)) as http:
+        answers = [
+            (await http.post("/graphql", json={"query": query})).json()
+            for query in (listing, listing, everything, everything, counts, counts)
+        ]
+
+    assert run.quarantined == 0
+    listed, _, expired, _, counted, _ = answers
+    assert answers[0] == answers[1]  # general, then compiled
+    assert answers[4] == answers[5]
+    assert listed["data"]["offerings"]["totalCount"] == 2
+    assert {node["title"]: node["validUntil"] for node in listed["data"]["offerings"]["nodes"]} == {
+        "Ultimo giorno": today.isoformat(),
+        "Sempre aperto": None,
+    }
+    assert expired["data"]["offerings"]["totalCount"] == 3
+    health = next(a for a in counted["data"]["areas"] if a["area"] == "HEALTH_WELLBEING")
+    mind_body = next(c for c in counted["data"]["categories"] if c["code"] == "mind-body")
+    assert health["offeringCount"] == mind_body["offeringCount"] == 2
+
+
+async def test_an_offering_that_ends_before_it_starts_is_a_problem(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    header = [*HEADER, "Dal", "Al"]
+    columns = {**COLUMNS, "Dal": "valid_from", "Al": "valid_until"}
+    text = sheet([*row("A"), "01/09/2026", "31/08/2026"], header=header)
+
+    items = await read_text(tmp_path, fetcher, text, columns=columns)
+    (offering_record,) = offerings_of(items)
+
+    with pytest.raises(InvalidRecord, match="it ends before it starts"):
+        check(offering_record)

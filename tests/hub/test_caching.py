@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import date
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
-from hub.caching import Shared, VersionClock
+from hub.caching import Shared, VersionClock, cache_key
 from hub.pipeline import Pipeline
 from hub.settings import Settings
 from models import Provider, SyncStatus
@@ -286,3 +287,13 @@ async def test_a_repeated_get_is_answered_from_the_url_cache_until_the_data_chan
     changed = await hub.http.get("/graphql", params=params)
     assert changed.json()["data"]["providers"]["totalCount"] == 1
     assert hub.executed == 2
+
+
+def test_the_key_of_an_answer_changes_with_the_day() -> None:
+    """An offering past its last valid day leaves the lists at midnight (Milan): an
+    answer (and its ETag) is a day's."""
+    today = date(2026, 12, 3)
+    key = cache_key(7, "doc", None, {"first": 5}, "it", "anonymous", today)
+
+    assert key == cache_key(7, "doc", None, {"first": 5}, "it", "anonymous", today)
+    assert key != cache_key(7, "doc", None, {"first": 5}, "it", "anonymous", date(2026, 12, 4))
