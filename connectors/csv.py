@@ -14,12 +14,18 @@ Options of a `kind = "csv"` source (every key but name, kind, url and descriptio
   (`it, en`), `address`, `cap`, `city`, `latitude`, `longitude`, `valid_from`
   and `valid_until` (`dd/mm/yyyy`: the first and last day the offer is valid), and
   `provider_id`, `provider_name`, `provider_vat`, `provider_alliance_member` when rows
-  name their provider. Headers match ignoring case and surrounding blanks; every mapped
+  name their provider. A header may feed several fields (`"Ente" = ["provider_id",
+  "provider_name"]`). Headers match ignoring case and surrounding blanks; every mapped
   header must be in the file (a renamed column fails the read instead of silently
   emptying a field); other columns are ignored.
 - `categories`, `category` (optional; connectors.mapping): the terms of the category
   cell -> the hub's categories or areas, and the default of rows whose cell is blank or
   holds no mapped term.
+- `defaults` (optional): field -> text, for rows whose cell is blank or when no column
+  gives the field (`city = "Milano"`).
+- `compose` (optional): field -> the fields whose values, joined by `|`, make it: a sheet
+  without an id column identifies its rows with `external_id = ["provider_vat",
+  "title_it"]` (a row missing a part has no id, and is a problem).
 - `values` (optional): field -> {cell value -> code}, for `delivery_mode` (IN_PERSON,
   ONLINE, AT_HOME) and `languages` (an ISO 639-1 code). Cell values match ignoring case;
   a cell that already holds a delivery mode or a two-letter language code needs no entry.
@@ -144,6 +150,10 @@ class SheetMapping:
     values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     provider: ProviderRecord | None = None
     classifier: Classifier = field(default_factory=Classifier)
+    # Field -> the fields whose cells make it ("|"-joined), and field -> a fixed value
+    # for rows whose cell is blank or that have no such column.
+    compose: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
     delivery_mode: DeliveryMode | None = None
     delimiter: str | None = None
     encoding: str = "auto"
@@ -154,11 +164,15 @@ class SheetMapping:
         options = source.options
         try:
             classifier = Classifier.of(options)
+            columns = _columns(options.get("columns"))
+            defaults = _defaults(options.get("defaults"))
             mapping = cls(
-                columns=_columns(options.get("columns")),
+                columns=columns,
                 values=_values(options.get("values")),
                 provider=fixed_provider(options.get("provider")),
                 classifier=classifier,
+                compose=_compose(options.get("compose"), {*columns, *defaults}),
+                defaults=defaults,
                 delivery_mode=_optional_mode(options.get("delivery_mode")),
                 delimiter=_delimiter(options.get("delimiter")),
                 encoding=_encoding(options.get("encoding", "auto")),
@@ -168,17 +182,44 @@ class SheetMapping:
             raise ConfigError(f"csv source {source.name!r}: {error}") from None
         return mapping
 
+    def complete(self, cells: dict[str, str]) -> dict[str, str]:
+        """A row's mapped cells with the defaults where blank, then the composed fields
+        (blank when a part is)."""
+        for name, value in self.defaults.items():
+            if not cells.get(name):
+                cells[name] = value
+        for name, parts in self.compose.items():
+            values = [cells.get(part, "") for part in parts]
+            cells[name] = "|".join(values) if all(values) else ""
+        return cells
+
+    @property
+    def fields(self) -> set[str]:
+        """The fields rows can have: mapped, composed or given a default."""
+        return {*self.columns, *self.compose, *self.defaults}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What names each field in a row's problems: its column, or how it is made."""
+        headers = dict(self.columns)
+        for name, value in self.defaults.items():
+            headers.setdefault(name, f"{name} (default {value!r})")
+        for name, parts in self.compose.items():
+            headers[name] = " + ".join(self.columns.get(part, part) for part in parts)
+        return headers
+
     def check(self) -> None:
         """That every row can have an id, a title, a provider and a category."""
-        missing = [name for name in REQUIRED_FIELDS if name not in self.columns]
+        fields = self.fields
+        missing = [name for name in REQUIRED_FIELDS if name not in fields]
         if missing:
             raise ConfigError(f"columns must map a header to {' and '.join(missing)}")
-        rows_name_provider = "provider_id" in self.columns
-        if rows_name_provider != ("provider_name" in self.columns):
+        rows_name_provider = "provider_id" in fields
+        if rows_name_provider != ("provider_name" in fields):
             raise ConfigError("columns must map both provider_id and provider_name, or neither")
         if self.provider is None and not rows_name_provider:
             raise ConfigError("a fixed 'provider' table or provider columns are required")
-        if not self.classifier.default and "category" not in self.columns:
+        if not self.classifier.default and "category" not in fields:
             raise ConfigError("map a column to category or set a default 'category'")
 
 
@@ -352,7 +393,7 @@ class Sheet:
                 self.offerings.append(self._misshapen(number, cells, positions, table.header))
                 continue
             found = {name: cells[position].strip() for name, position in positions.items()}
-            self.add(Row(number, found, self.mapping.columns))
+            self.add(Row(number, self.mapping.complete(found), self.mapping.headers))
 
     def add(self, row: Row) -> None:
         """Convert one row; a repeated id or an unreadable cell makes it a problem."""
@@ -594,14 +635,51 @@ def _key(text: str) -> str:
 
 
 def _columns(value: object) -> dict[str, str]:
+    """Field -> header; a header may feed several fields (a list)."""
     columns: dict[str, str] = {}
-    for header, name in option_table(value, "'columns'").items():
-        if name not in FIELDS:
-            raise ConfigError(f"column {header!r} maps to unknown field {name!r}")
-        if name in columns:
-            raise ConfigError(f"columns {columns[name]!r} and {header!r} both map to {name!r}")
-        columns[str(name)] = header
+    for header, target in option_table(value, "'columns'").items():
+        listed = [target] if isinstance(target, str) else target
+        if not isinstance(listed, list) or not listed:
+            raise ConfigError(f"column {header!r} must map to a field or a list of fields")
+        for name in listed:
+            if name not in FIELDS:
+                raise ConfigError(f"column {header!r} maps to unknown field {name!r}")
+            if name in columns:
+                raise ConfigError(f"columns {columns[name]!r} and {header!r} both map to {name!r}")
+            columns[str(name)] = header
     return columns
+
+
+def _defaults(value: object) -> dict[str, str]:
+    """`defaults`: field -> the text of rows whose cell is blank (or with no column)."""
+    defaults: dict[str, str] = {}
+    for name, text in option_table(value or {}, "'defaults'").items():
+        if name not in FIELDS:
+            raise ConfigError(f"'defaults' names unknown field {name!r}")
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"'defaults.{name}' must be a non-blank string")
+        defaults[name] = text.strip()
+    return defaults
+
+
+def _compose(value: object, available: set[str]) -> dict[str, tuple[str, ...]]:
+    """`compose`: field -> the fields whose values, joined by "|", make it (an id composed
+    from the provider's partita IVA and the title, say)."""
+    composed: dict[str, tuple[str, ...]] = {}
+    for name, parts in option_table(value or {}, "'compose'").items():
+        if name not in FIELDS:
+            raise ConfigError(f"'compose' names unknown field {name!r}")
+        if name in available:
+            raise ConfigError(f"'compose.{name}': {name!r} already has a column or a default")
+        if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
+            raise ConfigError(f"'compose.{name}' must be a list of fields")
+        unknown = [part for part in parts if part not in available]
+        if unknown:
+            raise ConfigError(
+                f"'compose.{name}' uses field(s) {names(unknown)} that no column or default gives"
+            )
+        composed[str(name)] = tuple(parts)
+    return composed
 
 
 def _values(value: object) -> dict[str, dict[str, tuple[str, ...]]]:

@@ -1359,3 +1359,92 @@ async def test_an_offering_that_ends_before_it_starts_is_a_problem(
 
     with pytest.raises(InvalidRecord, match="it ends before it starts"):
         check(offering_record)
+
+
+MEMBER_SHEET = (
+    "Ente;Partita IVA;Servizio;Area;Indirizzo;Sconto\r\n"
+    "Studio Ferrandi;11295180159;Dichiarazione 730;Fiscale;Via Dal Verme 7;12,5%\r\n"
+    "Studio Ferrandi;11295180159;Sala riunioni;Spazi;Via Dal Verme 7;\r\n"
+    "Caffè Isola;08726340154;Pausa pranzo;Tempo libero;;\r\n"
+    "Senza IVA;;Corso;Tempo libero;;\r\n"
+)
+
+
+async def test_a_sheet_without_ids_composes_them_and_fills_fixed_values(
+    tmp_path: Path, fetcher: Fetcher
+) -> None:
+    """A member's spreadsheet as members make them (Windows-1252, no id columns): the
+    offering's key is composed from the provider's VAT and the title, one header feeds the
+    provider's id and name, the city is a fixed value, an area stands for its category."""
+    options = {
+        "columns": {
+            "Ente": ["provider_id", "provider_name"],
+            "Partita IVA": "provider_vat",
+            "Servizio": "title_it",
+            "Area": "category",
+            "Indirizzo": "address",
+            "Sconto": "discount",
+        },
+        "compose": {"external_id": ["provider_vat", "title_it"]},
+        "defaults": {"city": "Milano"},
+        "categories": {
+            "Fiscale": "business-services",
+            "Spazi": "meeting-rooms",
+            "Tempo libero": "LEISURE_WORK_LIFE",
+        },
+        "delimiter": ";",
+        "encoding": "windows-1252",
+    }
+    path = tmp_path / "soci.csv"
+    path.write_bytes(MEMBER_SHEET.encode("windows-1252"))
+    config = SourceConfig(name="soci", kind="csv", url=str(path), options=options)
+
+    items = [
+        i async for i in CsvSheet(config, fetcher, {}).records() if not isinstance(i, Checkpoint)
+    ]
+
+    offerings = {o.external_id: o for o in offerings_of(items)}
+    assert sorted(offerings) == [
+        "08726340154|Pausa pranzo",
+        "11295180159|Dichiarazione 730",
+        "11295180159|Sala riunioni",
+    ]
+    assert offerings["11295180159|Dichiarazione 730"].beneficiary_discount_percent == 12.5
+    assert offerings["08726340154|Pausa pranzo"].categories == ("leisure-work-life",)
+    providers = [i for i in items if isinstance(i, ProviderRecord)]
+    assert {(p.external_id, p.name) for p in providers} == {
+        ("Studio Ferrandi", "Studio Ferrandi"),
+        ("Caffè Isola", "Caffè Isola"),
+    }  # a provider comes with a readable row of its own
+    (location,) = [i for i in items if isinstance(i, LocationRecord)]
+    assert (location.address, location.city) == ("Via Dal Verme 7", "Milano")
+    assert problems_of(items) == [
+        Problem(
+            "offering",
+            None,
+            "row 5, column 'Partita IVA + Servizio': missing id",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {
+                "columns": {k: v for k, v in COLUMNS.items() if v != "external_id"},
+                "compose": {"external_id": ["title_it", "provider_vat"]},
+            },
+            "'provider_vat' that no column or default gives",
+        ),
+        ({"compose": {"title_it": ["external_id"]}}, "already has a column"),
+        ({"defaults": {"fax": "02"}}, "unknown field 'fax'"),
+        ({"defaults": {"city": ""}}, "non-blank string"),
+        ({"columns": {**COLUMNS, "Ente": []}}, "a field or a list of fields"),
+    ],
+)
+def test_malformed_compose_and_defaults_are_config_errors(
+    options: dict[str, object], message: str, fetcher: Fetcher
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        CsvSheet(source("sheet.csv", **options), fetcher, {})
