@@ -1399,9 +1399,8 @@ async def test_a_sheet_without_ids_composes_them_and_fills_fixed_values(
     path.write_bytes(MEMBER_SHEET.encode("windows-1252"))
     config = SourceConfig(name="soci", kind="csv", url=str(path), options=options)
 
-    items = [
-        i async for i in CsvSheet(config, fetcher, {}).records() if not isinstance(i, Checkpoint)
-    ]
+    read = CsvSheet(config, fetcher, {}).records()
+    items: list[Item] = [item async for item in read if not isinstance(item, Checkpoint)]
 
     offerings = {o.external_id: o for o in offerings_of(items)}
     assert sorted(offerings) == [
