@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from connectors.audience import source_rule
-from connectors.config import SourceConfig
+from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError, NotModified
 from connectors.locks import SourceLock, source_lock
 from connectors.records import (
@@ -49,6 +49,7 @@ from models import (
     OfferingLocation,
     OfferingStatus,
     Provider,
+    ProviderLink,
     RuleScope,
     Schedule,
     Slot,
@@ -132,7 +133,7 @@ async def sync_source(
             await _close_interrupted_runs(session, source_id)
             run = SyncRun(source_id=source_id)
             session.add(run)
-        writer = _Writer(sessions, source_id, lock)
+        writer = _Writer(sessions, source_id, lock, _priority(config))
         try:
             await _drain(connector.records(), writer, batch_size, progress)
             if connector.complete_snapshot:
@@ -240,11 +241,16 @@ class _Writer:
     """Writes batches of one source's records; remembers what later steps need."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], source_id: int, lock: SourceLock
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        source_id: int,
+        lock: SourceLock,
+        priority: int = 0,
     ) -> None:
         self.sessions = sessions
         self.source_id = source_id
         self.lock = lock
+        self.priority = priority
         self.counts = _Counts()
         # Offerings the source still lists, readable or not: the others are withdrawn.
         self.seen_offerings: set[str] = set()
@@ -365,19 +371,107 @@ class _Writer:
         }
 
     async def _providers(self, session: AsyncSession, records: list[ProviderRecord]) -> None:
+        """Provider identity: each record is this source's link to the one provider of its
+        partita IVA (a new provider when there is none, or when it has no VAT and no link
+        yet); the provider's fields are then merged from all its links."""
         if not records:
             return
-        existing = await self._existing(session, Provider, (r.external_id for r in records))
+        links = await self._links(session, [r.external_id for r in records])
+        existing = {ext: _Existing(link.id or 0, link.content_hash) for ext, link in links.items()}
         new, changed = self._split(records, existing)
-        rows = [{**_provider_values(r), **self._provenance(d)} for r, d in new]
-        if rows:
-            await session.execute(sa.insert(Provider), rows)
-        if changed:
-            await session.execute(
-                sa.update(Provider),
-                [{"id": i, **_provider_values(r), **self._provenance(d)} for r, d, i in changed],
+        touched: list[int] = []  # providers to merge: those that lost a link first
+        for record, digest in [*new, *((r, d) for r, d, _ in changed)]:
+            link = links.get(record.external_id)
+            target = await self._provider_for(session, record, link)
+            values = {
+                "provider_id": target,
+                "priority": self.priority,
+                "vat_number": record.vat_number,
+                "said": _provider_said(record),
+                "fetched_at": self.started_at,
+                "last_changed_at": self.started_at,
+                "content_hash": digest,
+            }
+            if link is None:
+                await session.execute(
+                    sa.insert(ProviderLink).values(
+                        source_id=self.source_id, external_id=record.external_id, **values
+                    )
+                )
+            else:
+                previous = link.provider_id  # the update below refreshes `link` itself
+                await session.execute(
+                    sa.update(ProviderLink).where(col(ProviderLink.id) == link.id).values(**values)
+                )
+                if previous != target:
+                    await self._move(session, previous, target)
+                    if await _drop_if_unlinked(session, previous, target):
+                        self.dirty_providers.discard(previous)
+                    else:
+                        touched.insert(0, previous)
+            touched.append(target)
+        for provider_id in dict.fromkeys(touched):
+            await merge_provider(session, provider_id)
+        self.dirty_providers.update(touched)
+
+    async def _links(self, session: AsyncSession, ids: list[str]) -> dict[str, ProviderLink]:
+        rows = await session.execute(
+            sa.select(ProviderLink).where(
+                col(ProviderLink.source_id) == self.source_id,
+                col(ProviderLink.external_id).in_(ids),
             )
-            self.dirty_providers.update(i for _, _, i in changed)
+        )
+        return {link.external_id: link for link in rows.scalars()}
+
+    async def _provider_for(
+        self, session: AsyncSession, record: ProviderRecord, link: ProviderLink | None
+    ) -> int:
+        """The provider a record belongs to: the one of its partita IVA; else the one it
+        was linked to, while nothing else links there; else the provider this source
+        created for it before links existed; else a new one."""
+        if record.vat_number is not None:
+            found = await session.scalar(
+                sa.select(col(Provider.id))
+                .where(col(Provider.vat_number) == record.vat_number)
+                .order_by(col(Provider.id))
+                .limit(1)
+            )
+            if found is not None:
+                return row_id(found)
+        if link is not None:
+            others = await session.scalar(
+                sa.select(sa.func.count()).where(
+                    col(ProviderLink.provider_id) == link.provider_id,
+                    col(ProviderLink.id) != link.id,
+                )
+            )
+            if not others:
+                return link.provider_id
+        else:
+            legacy = await session.scalar(
+                sa.select(col(Provider.id)).where(
+                    col(Provider.source_id) == self.source_id,
+                    col(Provider.external_id) == record.external_id,
+                )
+            )
+            if legacy is not None:
+                return row_id(legacy)
+        # Named by its links once merged (merge_provider): no id of its own until then.
+        inserted = await session.execute(
+            sa.insert(Provider).returning(col(Provider.id)),
+            [{**_provider_values(record), "external_id": None, "source_id": self.source_id}],
+        )
+        return row_id(inserted.scalar_one())
+
+    async def _move(self, session: AsyncSession, old: int, new: int) -> None:
+        """This source's offerings and locations of a provider follow its link to another
+        (a partita IVA that merges two providers, or one corrected)."""
+        for model in (Offering, Location):
+            await session.execute(
+                sa.update(model)
+                .where(col(model.source_id) == self.source_id, col(model.provider_id) == old)
+                .values(provider_id=new)
+            )
 
     async def _locations(self, session: AsyncSession, records: list[LocationRecord]) -> None:
         if not records:
@@ -421,6 +515,8 @@ class _Writer:
         wanted = list(set(external_ids))
         if not wanted:
             return {}
+        if model is Provider:
+            return await self._provider_ids(session, wanted)
         rows = await session.execute(
             sa.select(col(model.external_id), col(model.id)).where(
                 col(model.source_id) == self.source_id,
@@ -428,6 +524,27 @@ class _Writer:
             )
         )
         return {str(external): row_id(id_) for external, id_ in rows}
+
+    async def _provider_ids(self, session: AsyncSession, wanted: list[str]) -> dict[str, int]:
+        """This source's ids of organisations -> providers, through its links (and, for a
+        provider stored before links existed and not read since, its own row)."""
+        linked = await session.execute(
+            sa.select(col(ProviderLink.external_id), col(ProviderLink.provider_id)).where(
+                col(ProviderLink.source_id) == self.source_id,
+                col(ProviderLink.external_id).in_(wanted),
+            )
+        )
+        found = {str(external): row_id(id_) for external, id_ in linked}
+        missing = [external for external in wanted if external not in found]
+        if missing:
+            legacy = await session.execute(
+                sa.select(col(Provider.external_id), col(Provider.id)).where(
+                    col(Provider.source_id) == self.source_id,
+                    col(Provider.external_id).in_(missing),
+                )
+            )
+            found.update({str(external): row_id(id_) for external, id_ in legacy})
+        return found
 
     async def _offerings(self, session: AsyncSession, records: list[OfferingRecord]) -> None:
         if not records:
@@ -850,6 +967,99 @@ async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) 
         updates.append({"id": id_, "search_text": search_text, "in_district": district})
     if updates:
         await session.execute(sa.update(Offering), updates)
+
+
+# The fields a provider takes from its sources' records (the rest is identity).
+PROVIDER_FIELDS = (
+    "name",
+    "legal_form",
+    "vat_number",
+    "alliance_member",
+    "ateco_code",
+    "description",
+    "website",
+    "email",
+    "phone",
+)
+
+
+def _provider_said(record: ProviderRecord) -> dict[str, object]:
+    return {name: getattr(record, name) for name in PROVIDER_FIELDS}
+
+
+def _priority(config: SourceConfig) -> int:
+    """The source's `priority` option (default 0): whose fields a merged provider shows."""
+    value = config.options.get("priority", 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"source {config.name!r}: option 'priority' must be an integer")
+    return value
+
+
+async def _drop_if_unlinked(session: AsyncSession, provider_id: int, heir: int) -> bool:
+    """A provider whose last link went to another one (`heir`) is gone: the registry's
+    rules on it pass to the heir, and the row is deleted once nothing else refers to it.
+    Whether it was deleted."""
+    if await session.scalar(
+        sa.select(sa.func.count()).where(col(ProviderLink.provider_id) == provider_id)
+    ):
+        return False
+    await session.execute(
+        sa.update(EligibilityRule)
+        .where(col(EligibilityRule.provider_id) == provider_id)
+        .values(provider_id=heir)
+    )
+    for model in (Offering, Location):
+        if await session.scalar(
+            sa.select(sa.func.count()).where(col(model.provider_id) == provider_id)
+        ):
+            # Another source's rows (from before links existed) still name it: it stays,
+            # without the source id its link had.
+            await session.execute(
+                sa.update(Provider).where(col(Provider.id) == provider_id).values(external_id=None)
+            )
+            return False
+    await session.execute(sa.delete(Provider).where(col(Provider.id) == provider_id))
+    return True
+
+
+async def merge_provider(session: AsyncSession, provider_id: int) -> None:
+    """A provider's fields from its links, by precedence: for each field, the link of
+    the highest source `priority`, then the most recently changed, that gives it (the
+    registry's own providers have no links and keep theirs); a member of the alliance if
+    any source says so. Its provenance columns name that first link. A provider left
+    without links keeps what it had."""
+    rows = await session.execute(
+        sa.select(ProviderLink)
+        .where(col(ProviderLink.provider_id) == provider_id)
+        .order_by(
+            col(ProviderLink.priority).desc(),
+            col(ProviderLink.last_changed_at).desc(),
+            col(ProviderLink.id).desc(),
+        )
+    )
+    links = list(rows.scalars())
+    if not links:
+        return
+    merged: dict[str, object] = {}
+    for name in PROVIDER_FIELDS:
+        said = [link.said.get(name) for link in links]
+        merged[name] = next((value for value in said if value not in (None, "")), None)
+    merged["alliance_member"] = any(link.said.get("alliance_member") for link in links)
+    name = str(merged["name"] or "")
+    first = links[0]
+    await session.execute(
+        sa.update(Provider)
+        .where(col(Provider.id) == provider_id)
+        .values(
+            **merged,
+            name_sort=fold(name),
+            source_id=first.source_id,
+            external_id=first.external_id,
+            fetched_at=max((link.fetched_at for link in links if link.fetched_at), default=None),
+            last_changed_at=first.last_changed_at,
+            content_hash=None,
+        )
+    )
 
 
 def _provider_values(record: ProviderRecord) -> dict[str, object]:

@@ -44,9 +44,14 @@ class InvalidRecord(ValueError):
 
 
 def normalise_vat(value: str) -> str:
-    """The 11-digit partita IVA, checksum verified; raises InvalidRecord otherwise."""
+    """The 11-digit partita IVA, checksum verified, however it is written (an IT prefix,
+    spaces, dots or dashes; a leading zero a spreadsheet dropped by reading it as a
+    number); raises InvalidRecord otherwise."""
+    compact = str(iva.compact(value))
+    if compact.isdigit() and len(compact) < 11 and iva.is_valid(compact.zfill(11)):
+        compact = compact.zfill(11)
     try:
-        return str(iva.validate(value))
+        return str(iva.validate(compact))
     except ValidationError as error:
         raise InvalidRecord(f"invalid partita IVA {value!r}: {error}") from None
 

@@ -18,7 +18,7 @@ from models.offering import (
     OfferingLanguage,
     OfferingLocation,
 )
-from models.provider import Provider
+from models.provider import Provider, ProviderLink
 from models.rule import EligibilityRule, RuleSet
 from models.schedule import Occurrence, Schedule, Slot
 from models.source import Source, SyncProblem, SyncRun, SyncTerm
@@ -40,6 +40,7 @@ __all__ = [
     "OfferingLocation",
     "OfferingStatus",
     "Provider",
+    "ProviderLink",
     "RuleScope",
     "RuleSet",
     "Schedule",

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from models.provenance import Provenance
+from models.types import UTCDateTime
 
 
 class Provider(Provenance, table=True):
-    """An organisation offering welfare services in the district."""
+    """An organisation offering welfare services in the district: one per partita IVA,
+    whatever the sources that list it (see ProviderLink).
+
+    Its fields are what its sources say, by precedence (connectors.sync, "Provider
+    identity"); its provenance columns name the source whose record comes first.
+    """
 
     __table_args__ = (sa.UniqueConstraint("source_id", "external_id"),)
 
@@ -24,3 +32,26 @@ class Provider(Provenance, table=True):
     website: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=40)
+
+
+class ProviderLink(SQLModel, table=True):
+    """An organisation as one source knows it: the source's id for it, what the source
+    last said of it, and the provider (one per partita IVA) it is part of."""
+
+    __tablename__ = "provider_link"
+    __table_args__ = (sa.UniqueConstraint("source_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    external_id: str = Field(max_length=255)
+    # The normalised partita IVA the source gives, if any: what merges providers.
+    vat_number: str | None = Field(default=None, max_length=11, index=True)
+    # The source's `priority` option when it was last read: among the sources of one
+    # provider, a higher one's fields win (then the most recently changed).
+    priority: int = 0
+    # The source's record (connectors.records.ProviderRecord's fields), as last read.
+    said: dict[str, object] = Field(default_factory=dict, sa_type=sa.JSON)
+    fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    content_hash: str | None = Field(default=None, max_length=64)

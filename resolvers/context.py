@@ -97,6 +97,10 @@ class Loaders:
         return Loader(partial(sources.problems_of_runs, self._sessions))
 
     @cached_property
+    def provider_sources(self) -> Loader[int, list[Source]]:
+        return Loader(partial(sources.sources_of_providers, self._sessions))
+
+    @cached_property
     def run_terms(self) -> Loader[int, list[SyncTerm]]:
         return Loader(partial(sources.terms_of_runs, self._sessions))
 

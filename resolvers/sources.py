@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import col
 
-from models import Source, SyncProblem, SyncRun, SyncTerm
-from resolvers.queries import Sessions, by_key, children, fetch_all, grouped
+from models import ProviderLink, Source, SyncProblem, SyncRun, SyncTerm
+from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_keyed, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -54,3 +54,22 @@ async def terms_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list
         .order_by(col(SyncTerm.count).desc(), col(SyncTerm.term)),
     )
     return grouped(run_ids, [(row.sync_run_id, row) for row in rows])
+
+
+async def sources_of_providers(
+    sessions: Sessions, provider_ids: Sequence[int]
+) -> list[list[Source]]:
+    """The sources each provider was seen in (its links), by name, in one statement (a
+    source with two links to one provider is listed once)."""
+    rows = await fetch_keyed(
+        sessions,
+        sa.select(Source)
+        .join(ProviderLink, col(ProviderLink.source_id) == col(Source.id))
+        .where(col(ProviderLink.provider_id).in_(provider_ids))
+        .order_by(col(Source.name)),
+        col(ProviderLink.provider_id),
+    )
+    return [
+        list({source.id: source for source in group}.values())
+        for group in grouped(provider_ids, rows)
+    ]

@@ -15,7 +15,7 @@ from schema.connections import EDGES, NODES, PAGE_INFO, edges, page_info
 from schema.info import Info
 from schema.location import Location
 from schema.maybe import MaybeAwaitable, then
-from schema.source import Provenance
+from schema.source import Provenance, Source
 
 if TYPE_CHECKING:
     from schema.offering import OfferingConnection
@@ -63,6 +63,18 @@ class Provider(relay.Node):
         args = ProviderOfferingsArgs(page_size(first), after, info.context.lang)
         page = info.context.loaders.provider_offerings(args).get(self.id)
         return then(page, OfferingConnection.build)
+
+    @strawberry.field(
+        graphql_type=list[Source],
+        description=(
+            "Every source that lists the organisation: one provider per partita IVA, however"
+            " many sources name it (its fields come from the most recently changed one that"
+            " gives each). Empty for the hub's own registry."
+        ),
+    )
+    def sources(self, info: Info) -> MaybeAwaitable[list[Source]]:
+        rows = info.context.loaders.provider_sources.get(self.id)
+        return then(rows, lambda found: [Source.from_row(r) for r in found])
 
     @strawberry.field(description="Where the record came from.")
     def provenance(self) -> Provenance:
