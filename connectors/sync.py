@@ -398,6 +398,13 @@ class _Writer:
                         source_id=self.source_id, external_id=record.external_id, **values
                     )
                 )
+                # The provider this source stored for it before links existed, when the
+                # partita IVA joins it to another: the other takes its rows.
+                legacy = await self._legacy(session, record.external_id)
+                if legacy is not None and legacy != target:
+                    await self._move(session, legacy, target)
+                    if not await _drop_if_unlinked(session, legacy, target):
+                        touched.insert(0, legacy)
             else:
                 previous = link.provider_id  # the update below refreshes `link` itself
                 await session.execute(
@@ -448,20 +455,26 @@ class _Writer:
             if not others:
                 return link.provider_id
         else:
-            legacy = await session.scalar(
-                sa.select(col(Provider.id)).where(
-                    col(Provider.source_id) == self.source_id,
-                    col(Provider.external_id) == record.external_id,
-                )
-            )
+            legacy = await self._legacy(session, record.external_id)
             if legacy is not None:
-                return row_id(legacy)
+                return legacy
         # Named by its links once merged (merge_provider): no id of its own until then.
         inserted = await session.execute(
             sa.insert(Provider).returning(col(Provider.id)),
             [{**_provider_values(record), "external_id": None, "source_id": self.source_id}],
         )
         return row_id(inserted.scalar_one())
+
+    async def _legacy(self, session: AsyncSession, external_id: str) -> int | None:
+        """The provider this source's record made before provider links existed."""
+        found = await session.scalar(
+            sa.select(col(Provider.id)).where(
+                col(Provider.source_id) == self.source_id,
+                col(Provider.external_id) == external_id,
+                ~sa.exists().where(col(ProviderLink.provider_id) == col(Provider.id)),
+            )
+        )
+        return None if found is None else row_id(found)
 
     async def _move(self, session: AsyncSession, old: int, new: int) -> None:
         """This source's offerings and locations of a provider follow its link to another

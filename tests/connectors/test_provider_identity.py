@@ -19,7 +19,7 @@ from connectors.sync import sync_source
 from connectors.validation import normalise_vat
 from hub.app import create_app
 from hub.settings import Settings
-from models import Offering, Provider, SyncRun, SyncStatus
+from models import Offering, Provider, ProviderLink, Source, SyncRun, SyncStatus
 from models.db import session_factory
 from tests.utils.feeds import bundle, organization, service
 from tests.utils.hub import hub_client
@@ -190,3 +190,61 @@ def test_a_partita_iva_is_normalised_however_it_is_written() -> None:
         assert normalise_vat(written) == STUDIO_VAT
     # a spreadsheet that read the number as a number lost its leading zero
     assert normalise_vat("8726340154") == OTHER_VAT
+
+
+async def test_duplicates_stored_before_links_existed_are_merged_by_the_next_syncs(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A database of the previous release: one provider row per source, the same partita
+    IVA twice, no links. The next syncs of both sources leave one provider, holding the
+    offerings of both; an offering of a source not synced since still finds its provider."""
+    await sync(engine, hsds_source(tmp_path))
+    await sync(engine, sheet_source(tmp_path))
+    async with session_factory(engine).begin() as session:
+        await session.execute(sa.delete(ProviderLink))
+        ids = dict((await session.execute(sa.select(col(Source.name), col(Source.id)))).all())
+        studio = (
+            await session.execute(sa.select(Provider).where(col(Provider.vat_number) == STUDIO_VAT))
+        ).scalar_one()
+        # one provider per source, as the previous release stored them
+        await session.execute(
+            sa.update(Provider)
+            .where(col(Provider.id) == studio.id)
+            .values(source_id=ids["studio-hsds"], external_id="org-studio")
+        )
+        copy = await session.execute(
+            sa.insert(Provider).returning(col(Provider.id)),
+            [
+                {
+                    "name": "Studio Ferrandi",
+                    "name_sort": "studio ferrandi",
+                    "vat_number": STUDIO_VAT,
+                    "source_id": ids["partner-sheet"],
+                    "external_id": "Studio Ferrandi",
+                }
+            ],
+        )
+        await session.execute(
+            sa.update(Offering)
+            .where(col(Offering.source_id) == ids["partner-sheet"])
+            .where(col(Offering.provider_id) == studio.id)
+            .values(provider_id=copy.scalar_one())
+        )
+    before = await provider_ids(engine)
+    assert before["svc-730"] != before["P1"]
+    assert await provider_count(engine) == 3
+
+    await sync(engine, sheet_source(tmp_path))
+    await sync(engine, hsds_source(tmp_path))
+
+    after = await provider_ids(engine)
+    assert after["svc-730"] == after["P1"]
+    assert await provider_count(engine) == 2
+
+
+async def provider_ids(engine: AsyncEngine) -> dict[str, int]:
+    async with session_factory(engine)() as session:
+        rows = await session.execute(
+            sa.select(col(Offering.external_id), col(Offering.provider_id))
+        )
+    return {str(external): int(provider) for external, provider in rows}
