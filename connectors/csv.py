@@ -386,6 +386,7 @@ class Sheet:
     def read(self, table: Table) -> None:
         """Convert every non-blank row; bad rows become problems."""
         positions = locate(table.header, self.mapping.columns)
+        headers = self.mapping.headers
         for number, cells in table.rows:
             if not any(cell.strip() for cell in cells):
                 continue
@@ -393,7 +394,7 @@ class Sheet:
                 self.offerings.append(self._misshapen(number, cells, positions, table.header))
                 continue
             found = {name: cells[position].strip() for name, position in positions.items()}
-            self.add(Row(number, self.mapping.complete(found), self.mapping.headers))
+            self.add(Row(number, self.mapping.complete(found), headers))
 
     def add(self, row: Row) -> None:
         """Convert one row; a repeated id or an unreadable cell makes it a problem."""

@@ -58,6 +58,7 @@ import orjson
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
 from connectors.mapping import Classifier
+from connectors.options import zone_option
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -296,15 +297,11 @@ def _is_last(page: Json, number: int) -> bool:
 
 
 def _zone_option(source: SourceConfig) -> ZoneInfo:
-    """The `timezone` option: the zone of the source's local times (default Europe/Rome)."""
-    name = source.options.get("timezone", "Europe/Rome")
+    """The `timezone` option (connectors.options), naming the source when malformed."""
     try:
-        return ZoneInfo(str(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"source {source.name!r}: option 'timezone' must be an IANA time zone such as"
-            f" 'Europe/Rome', not {name!r}"
-        ) from None
+        return zone_option(source.options)
+    except ConfigError as error:
+        raise ConfigError(f"source {source.name!r}: {error}") from None
 
 
 def _classifier(source: SourceConfig) -> Classifier:

@@ -61,6 +61,7 @@ from pydantic import TypeAdapter, ValidationError
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher, FetchError
 from connectors.mapping import Classifier, Field, identify, identity_order
+from connectors.options import zone_option
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -132,10 +133,6 @@ class Options:
         feeds = options.get("feeds", [])
         if not isinstance(feeds, list) or not all(isinstance(f, str) and f for f in feeds):
             raise fail("feeds", "a list of URLs or paths")
-        try:
-            classifier = Classifier.of(options)
-        except ConfigError as error:
-            raise ConfigError(f"source {source.name!r}: {error}") from None
         identity = options.get("provider_identity")
         order = (
             DEFAULT_IDENTITY
@@ -144,11 +141,11 @@ class Options:
                 identity, f"source {source.name!r}: option 'provider_identity'", IDENTITY_FIELDS
             )
         )
-        zone_name = options.get("timezone", "Europe/Rome")
         try:
-            zone = ZoneInfo(zone_name)
-        except (TypeError, ValueError, OSError, ZoneInfoNotFoundError):
-            raise fail("timezone", "an IANA time zone such as 'Europe/Rome'") from None
+            classifier = Classifier.of(options)
+            zone = zone_option(options)
+        except ConfigError as error:
+            raise ConfigError(f"source {source.name!r}: {error}") from None
         max_pages = options.get("max_pages", DEFAULT_MAX_PAGES)
         if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
             raise fail("max_pages", "a positive integer")

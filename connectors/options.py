@@ -5,6 +5,7 @@ Errors are ConfigErrors without the source's name: each connector adds it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.config import ConfigError
 from connectors.records import ProviderRecord
@@ -93,3 +94,15 @@ def optional_text(fields: Mapping[str, object], table: str, key: str) -> str | N
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"'{table}.{key}' must be a string")
     return value.strip() or None if value is not None else None
+
+
+def zone_option(options: Mapping[str, object]) -> ZoneInfo:
+    """The `timezone` option: the zone of the source's local times (default
+    Europe/Rome)."""
+    name = options.get("timezone", "Europe/Rome")
+    try:
+        return ZoneInfo(str(name))
+    except (TypeError, ValueError, OSError, ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"option 'timezone' must be an IANA time zone such as 'Europe/Rome', not {name!r}"
+        ) from None

@@ -26,7 +26,7 @@ from connectors.records import (
     SlotRecord,
 )
 from connectors.registry import connector_for
-from connectors.sync import KINDS
+from connectors.sync import KINDS, provider_cause, with_root_cause
 from connectors.validation import InvalidRecord, check
 
 # Problems listed one by one (all are counted).
@@ -79,7 +79,7 @@ async def preview(
             record = check(item)
             _check_reference(record, providers, offerings, quarantined_providers)
         except InvalidRecord as error:
-            reason = str(error)
+            reason = with_root_cause(item, str(error), quarantined_providers)
             if isinstance(item, ProviderRecord):
                 quarantined_providers[item.external_id] = reason
             _quarantine(result, Problem(kind, item.external_id, reason))
@@ -106,13 +106,9 @@ def _check_reference(
     offering's provider and a slot's offering must come before it (or be stored
     already, which a preview cannot know: it says so)."""
     if isinstance(record, OfferingRecord) and record.provider_external_id not in providers:
-        cause = quarantined_providers.get(record.provider_external_id)
-        if cause is not None:
-            raise InvalidRecord(
-                f"its provider {record.provider_external_id!r} is quarantined: {cause}"
-            )
         raise InvalidRecord(
-            f"provider {record.provider_external_id!r} is not in this read of the source"
+            provider_cause(record, quarantined_providers)
+            or f"provider {record.provider_external_id!r} is not in this read of the source"
             " (a sync finds it only if an earlier one stored it)"
         )
     if isinstance(record, SlotRecord) and record.offering_external_id not in offerings:

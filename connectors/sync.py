@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -286,7 +286,8 @@ class _Writer:
             try:
                 valid.append(check(item))
             except InvalidRecord as error:
-                self._quarantine(item, self._root_cause(item, str(error)))
+                reason = with_root_cause(item, str(error), self.quarantined_providers)
+                self._quarantine(item, reason)
         if not valid and not deletions:
             return
         async with self.sessions.begin() as session:
@@ -308,17 +309,6 @@ class _Writer:
         if isinstance(record, ProviderRecord) and len(self.quarantined_providers) < MAX_REMEMBERED:
             self.quarantined_providers[record.external_id] = reason
         self.counts.problems.append(Problem(KINDS[type(record)], record.external_id, reason))
-
-    def _root_cause(self, record: Record, reason: str) -> str:
-        """An offering's reason, led by its provider's when that was quarantined."""
-        if not isinstance(record, OfferingRecord):
-            return reason
-        cause = self.quarantined_providers.get(record.provider_external_id)
-        if cause is None:
-            return reason
-        return (
-            f"its provider {record.provider_external_id!r} is quarantined: {cause} (and: {reason})"
-        )
 
     async def _existing(
         self,
@@ -461,7 +451,14 @@ class _Writer:
         # Named by its links once merged (merge_provider): no id of its own until then.
         inserted = await session.execute(
             sa.insert(Provider).returning(col(Provider.id)),
-            [{**_provider_values(record), "external_id": None, "source_id": self.source_id}],
+            [
+                {
+                    **_provider_said(record),
+                    "name_sort": fold(record.name),
+                    "source_id": self.source_id,
+                    "external_id": None,
+                }
+            ],
         )
         return row_id(inserted.scalar_one())
 
@@ -491,8 +488,8 @@ class _Writer:
             return
         existing = await self._existing(session, Location, (r.external_id for r in records))
         new, changed = self._split(records, existing)
-        providers = await self._ids(
-            session, Provider, (r.provider_external_id for r in records if r.provider_external_id)
+        providers = await self._provider_ids(
+            session, [r.provider_external_id for r in records if r.provider_external_id]
         )
 
         def values(record: LocationRecord, digest: str) -> dict[str, object]:
@@ -522,14 +519,12 @@ class _Writer:
     async def _ids(
         self,
         session: AsyncSession,
-        model: type[Provider | Location | Offering],
+        model: type[Location | Offering],
         external_ids: Iterable[str],
     ) -> dict[str, int]:
         wanted = list(set(external_ids))
         if not wanted:
             return {}
-        if model is Provider:
-            return await self._provider_ids(session, wanted)
         rows = await session.execute(
             sa.select(col(model.external_id), col(model.id)).where(
                 col(model.source_id) == self.source_id,
@@ -538,9 +533,12 @@ class _Writer:
         )
         return {str(external): row_id(id_) for external, id_ in rows}
 
-    async def _provider_ids(self, session: AsyncSession, wanted: list[str]) -> dict[str, int]:
+    async def _provider_ids(self, session: AsyncSession, ids: list[str]) -> dict[str, int]:
         """This source's ids of organisations -> providers, through its links (and, for a
         provider stored before links existed and not read since, its own row)."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
         linked = await session.execute(
             sa.select(col(ProviderLink.external_id), col(ProviderLink.provider_id)).where(
                 col(ProviderLink.source_id) == self.source_id,
@@ -562,20 +560,15 @@ class _Writer:
     async def _offerings(self, session: AsyncSession, records: list[OfferingRecord]) -> None:
         if not records:
             return
-        providers = await self._ids(session, Provider, (r.provider_external_id for r in records))
+        providers = await self._provider_ids(session, [r.provider_external_id for r in records])
         resolvable = []
         for record in records:
             if record.provider_external_id in providers:
                 resolvable.append(record)
             else:
+                cause = provider_cause(record, self.quarantined_providers)
                 unknown = f"provider {record.provider_external_id!r} is unknown or quarantined"
-                cause = self.quarantined_providers.get(record.provider_external_id)
-                self._quarantine(
-                    record,
-                    unknown
-                    if cause is None
-                    else f"its provider {record.provider_external_id!r} is quarantined: {cause}",
-                )
+                self._quarantine(record, cause or unknown)
         resolvable = _last_wins(resolvable)
         existing = await self._existing(session, Offering, (r.external_id for r in resolvable))
         # Fast path: a stored hash equal to the plain content hash means nothing changed
@@ -982,6 +975,23 @@ async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) 
         await session.execute(sa.update(Offering), updates)
 
 
+def provider_cause(record: Record, quarantined_providers: Mapping[str, str]) -> str | None:
+    """An offering's reason when its provider was quarantined in this read (the root
+    cause, whatever else is wrong with it); None when it was not."""
+    if not isinstance(record, OfferingRecord):
+        return None
+    cause = quarantined_providers.get(record.provider_external_id)
+    if cause is None:
+        return None
+    return f"its provider {record.provider_external_id!r} is quarantined: {cause}"
+
+
+def with_root_cause(record: Record, reason: str, quarantined_providers: Mapping[str, str]) -> str:
+    """A record's reason, led by its provider's when that was quarantined."""
+    cause = provider_cause(record, quarantined_providers)
+    return reason if cause is None else f"{cause} (and: {reason})"
+
+
 # The fields a provider takes from its sources' records (the rest is identity).
 PROVIDER_FIELDS = (
     "name",
@@ -1073,22 +1083,6 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
             content_hash=None,
         )
     )
-
-
-def _provider_values(record: ProviderRecord) -> dict[str, object]:
-    return {
-        "external_id": record.external_id,
-        "name": record.name,
-        "name_sort": fold(record.name),
-        "legal_form": record.legal_form,
-        "vat_number": record.vat_number,
-        "alliance_member": record.alliance_member,
-        "ateco_code": record.ateco_code,
-        "description": record.description,
-        "website": record.website,
-        "email": record.email,
-        "phone": record.phone,
-    }
 
 
 def _location_values(record: LocationRecord) -> dict[str, object]:

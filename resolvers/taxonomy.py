@@ -12,14 +12,11 @@ from sqlmodel import col
 
 from models import Area, Category, Offering, OfferingCategory
 from models.taxonomy import AREAS, AreaInfo
-from models.types import table_of
-from resolvers.offerings import listed
+from resolvers.offerings import OFFERING_TABLE, listed
 from resolvers.queries import Sessions, by_key, fetch_all, fetch_rows
 
 if TYPE_CHECKING:
     from resolvers.context import Context
-
-_OFFERING = table_of(Offering)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +32,7 @@ async def areas(ctx: Context) -> list[AreaCount]:
     rows = await fetch_rows(
         ctx.sessions,
         sa.select(col(Offering.area), sa.func.count())
-        .where(listed(_OFFERING.c, ctx.today))
+        .where(listed(OFFERING_TABLE.c, ctx.today))
         .group_by(col(Offering.area)),
     )
     counts: dict[Area, int] = {Area(area): n for area, n in rows}
@@ -62,7 +59,7 @@ async def category_offering_counts(
         sessions,
         sa.select(col(OfferingCategory.category_id), sa.func.count())
         .join(Offering, col(Offering.id) == col(OfferingCategory.offering_id))
-        .where(col(OfferingCategory.category_id).in_(ids), listed(_OFFERING.c, today))
+        .where(col(OfferingCategory.category_id).in_(ids), listed(OFFERING_TABLE.c, today))
         .group_by(col(OfferingCategory.category_id)),
     )
     counts = dict(rows)
