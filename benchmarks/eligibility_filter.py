@@ -26,8 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from connectors.audience import age_rule
 from models import Area, EligibilityRule, Offering, Provider, RuleScope, Source
+from models.audience import age_rule
 from models.db import create_engine, init_db, session_factory
 from models.eligibility import parse_rule, rule_json
 from models.rule import refresh_rule_sets, rule_hash

@@ -27,7 +27,7 @@ from connectors.records import (
 )
 from connectors.registry import connector_for
 from connectors.sync import KINDS, provider_cause, with_root_cause
-from connectors.validation import InvalidRecord, check
+from models.validation import InvalidRecord, check
 
 # Problems listed one by one (all are counted).
 MAX_LISTED_PROBLEMS = 1_000

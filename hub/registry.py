@@ -28,10 +28,10 @@ from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
 from connectors.config import ConfigError, read_tables
-from models import Area, EligibilityRule, Offering, Provider, RuleScope, Source
+from models import Area, Offering, Provider, ProviderLink, RuleScope, Source
+from models.catalogue import replace_registry_rules
 from models.eligibility import RuleError, parse_rule, rule_json
-from models.rule import refresh_rule_sets, rule_hash
-from models.types import utc_now
+from models.rule import rule_hash
 
 _TARGETS = ("area", "provider", "provider_vat", "offering")
 _KEYS = frozenset({"key", "rule", "description_it", "description_en", *_TARGETS})
@@ -129,34 +129,10 @@ async def import_rules(session: AsyncSession, rules: list[RegistryRule]) -> Impo
     missing = [f"{rule.key}: {_unresolved(rule)}" for rule in rules if targets[rule.key] is None]
     if missing:
         raise ConfigError("unknown references: " + "; ".join(missing))
-    stored = {
-        row.key: row
-        for row in (
-            await session.execute(
-                sa.select(EligibilityRule).where(col(EligibilityRule.source_id).is_(None))
-            )
-        ).scalars()
-    }
-    created = updated = unchanged = 0
-    for rule in rules:
-        values = _values(rule, targets[rule.key])
-        row = stored.pop(rule.key, None)
-        if row is None:
-            session.add(EligibilityRule(**values))
-            created += 1
-        elif all(getattr(row, name) == value for name, value in values.items()):
-            unchanged += 1
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.updated_at = utc_now()
-            updated += 1
-    for row in stored.values():
-        await session.delete(row)
-    await session.flush()
-    if created or updated or stored:
-        await refresh_rule_sets(session)
-    return ImportReport(created, updated, unchanged, len(stored))
+    changes = await replace_registry_rules(
+        session, [_values(rule, targets[rule.key]) for rule in rules]
+    )
+    return ImportReport(changes.created, changes.updated, changes.unchanged, changes.deleted)
 
 
 def _unresolved(rule: RegistryRule) -> str:
@@ -189,9 +165,19 @@ async def _resolve(session: AsyncSession, rule: RegistryRule) -> object | None:
             col(Provider.vat_number) == rule.target.removeprefix("vat:")
         )
         found = list((await session.execute(query.limit(2))).scalars())
-        # Two sources listing one partita IVA make it ambiguous: name the provider instead.
+        # One provider per partita IVA (models.catalogue), but rows stored before provider
+        # identity may still repeat one: ambiguous, so the rule must name the provider.
         return found[0] if len(found) == 1 else None
     source_name, _, external_id = rule.target.partition("/")
+    if rule.scope is RuleScope.PROVIDER:
+        # The provider the source's organisation is part of (one per partita IVA).
+        linked = await session.scalar(
+            sa.select(col(ProviderLink.provider_id))
+            .join(Source, col(Source.id) == col(ProviderLink.source_id))
+            .where(col(Source.name) == source_name, col(ProviderLink.external_id) == external_id)
+        )
+        if linked is not None:
+            return linked
     model = Provider if rule.scope is RuleScope.PROVIDER else Offering
     query = (
         sa.select(col(model.id))

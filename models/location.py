@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from models.provenance import Provenance
+from models.provenance import Provenance, Sighting
 
 
-class Location(Provenance, table=True):
+class Location(Provenance, Sighting, table=True):
     """A physical place of a provider, with its address and whether it lies in the district."""
 
     __table_args__ = (sa.UniqueConstraint("source_id", "external_id"),)

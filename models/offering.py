@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
 from models.enums import Area, DeliveryMode, OfferingStatus
-from models.provenance import Provenance
+from models.provenance import Provenance, Sighting
 from models.types import enum_column
 
 # Offerings whose price is not known sort after every priced one.
 UNKNOWN_PRICE_RANK = 2**31 - 1
 
 
-class Offering(Provenance, table=True):
+class Offering(Provenance, Sighting, table=True):
     """A welfare service offered by a provider, with its text in Italian and English."""
 
     id: int | None = Field(default=None, primary_key=True)

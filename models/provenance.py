@@ -20,3 +20,11 @@ class Provenance(SQLModel):
     fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     content_hash: str | None = Field(default=None, max_length=64)
+
+
+class Sighting(SQLModel):
+    """The last sync run whose source listed the row (see models.catalogue): a complete
+    snapshot withdraws the offerings its run did not list, and a record a run repeats
+    is counted once. Per row, so that a run remembers nothing per record itself."""
+
+    seen_run_id: int | None = None

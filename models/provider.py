@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.provenance import Provenance
+from models.provenance import Provenance, Sighting
 from models.types import UTCDateTime
 
 
@@ -34,7 +34,7 @@ class Provider(Provenance, table=True):
     phone: str | None = Field(default=None, max_length=40)
 
 
-class ProviderLink(SQLModel, table=True):
+class ProviderLink(Sighting, table=True):
     """An organisation as one source knows it: the source's id for it, what the source
     last said of it, and the provider (one per partita IVA) it is part of."""
 

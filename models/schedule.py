@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
 from models.enums import SlotStatus
+from models.provenance import Sighting
 from models.types import UTCDateTime, enum_column
 
 
@@ -42,7 +43,7 @@ class Occurrence(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Slot(SQLModel, table=True):
+class Slot(Sighting, table=True):
     """A bookable occurrence of an offering, with its capacity and remaining places."""
 
     id: int | None = Field(default=None, primary_key=True)

@@ -32,7 +32,6 @@ from connectors.records import (
     ProviderRecord,
 )
 from connectors.sync import sync_source
-from connectors.validation import InvalidRecord, check
 from hub.app import create_app
 from hub.settings import Settings
 from models import (
@@ -50,6 +49,7 @@ from models import (
 )
 from models.db import session_factory
 from models.types import local_today
+from models.validation import InvalidRecord, check
 from tests.utils.fetching import Sleeps
 from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, Reply, Truncated

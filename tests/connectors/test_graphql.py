@@ -26,11 +26,11 @@ from connectors.records import (
     ProviderRecord,
 )
 from connectors.sync import sync_source
-from connectors.validation import check
 from models import Location, Offering, OfferingStatus, Provider, SyncRun, SyncStatus
 from models.db import session_factory
-from models.district import DISTRICT_BOUNDS
+from models.district import in_district
 from models.enums import Area, DeliveryMode
+from models.validation import check
 from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Reply, Truncated
 
@@ -922,12 +922,8 @@ async def test_demo_providers_and_places_are_plausible(
     providers = [item for item in items if isinstance(item, ProviderRecord)]
     assert all(iva.is_valid(p.vat_number or "") for p in providers)
     assert all((p.vat_number or "")[7:10] == "015" for p in providers)
-    (south, west), (north, east) = DISTRICT_BOUNDS
     inside = sorted(
-        (
-            place.cap,
-            south <= (place.latitude or 0) <= north and west <= (place.longitude or 0) <= east,
-        )
+        (place.cap, in_district(None, place.latitude, place.longitude))
         for place in items
         if isinstance(place, LocationRecord)
     )

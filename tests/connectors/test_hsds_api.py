@@ -32,7 +32,6 @@ from connectors.records import (
     ScheduleRecord,
 )
 from connectors.sync import sync_source
-from connectors.validation import check
 from hub.app import create_app
 from hub.settings import Settings
 from models import (
@@ -48,6 +47,7 @@ from models import (
 )
 from models.db import session_factory
 from models.enums import DeliveryMode
+from models.validation import check
 from tests.utils.feeds import Json, category, cost, location, organization, service
 from tests.utils.fetching import Sleeps
 from tests.utils.hub import hub_client

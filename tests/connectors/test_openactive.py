@@ -35,11 +35,11 @@ from connectors.records import (
 )
 from connectors.registry import CONNECTORS
 from connectors.sync import sync_source
-from connectors.validation import check
 from models import Offering, OfferingStatus, Provider, Slot, SlotStatus, Source, SyncStatus
 from models.db import session_factory
 from models.district import in_district
 from models.enums import DeliveryMode
+from models.validation import check
 from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Hang, Reply, Truncated
 

@@ -16,11 +16,11 @@ from sqlmodel import col
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher
 from connectors.sync import sync_source
-from connectors.validation import normalise_vat
 from hub.app import create_app
 from hub.settings import Settings
 from models import Offering, Provider, ProviderLink, Source, SyncRun, SyncStatus
 from models.db import session_factory
+from models.validation import normalise_vat
 from tests.utils.feeds import bundle, organization, service
 from tests.utils.hub import hub_client
 

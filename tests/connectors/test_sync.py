@@ -171,14 +171,28 @@ Dump = dict[str, list[dict[str, Any]]]
 
 
 async def snapshot(engine: AsyncEngine) -> Dump:
-    """Every row of the synced tables, as column -> value, in primary key order."""
+    """Every row of the synced tables, as column -> value, in primary key order; without
+    `seen_run_id`, which only says which run last listed the row (see `seen_by`)."""
     dump: Dump = {}
     async with engine.connect() as conn:
         for name in SYNCED_TABLES:
             table = SQLModel.metadata.tables[name]
             rows = await conn.execute(sa.select(table).order_by(*table.primary_key.columns))
-            dump[name] = [dict(row._mapping) for row in rows]
+            dump[name] = [
+                {k: v for k, v in row._mapping.items() if k != "seen_run_id"} for row in rows
+            ]
     return dump
+
+
+async def seen_by(engine: AsyncEngine) -> set[int | None]:
+    """The runs that last listed the synced rows that carry the mark."""
+    runs: set[int | None] = set()
+    async with engine.connect() as conn:
+        for name in SYNCED_TABLES:
+            table = SQLModel.metadata.tables[name]
+            if "seen_run_id" in table.columns:
+                runs.update((await conn.execute(sa.select(table.c.seen_run_id))).scalars())
+    return runs
 
 
 def without_timestamps(dump: Dump) -> Dump:
@@ -433,6 +447,7 @@ async def test_second_sync_of_unchanged_bundle_reports_everything_unchanged(
         "quarantined": 0,
     }
     assert await snapshot(engine) == before
+    assert await seen_by(engine) == {run.id}
 
 
 async def test_restamped_last_modified_alone_is_no_change(

@@ -1,5 +1,5 @@
 """What the sync engine derives from offerings beside their rows: the eligibility rule
-their source gives (connectors.audience), and the precomputed occurrences of their
+their source gives (models.audience), and the precomputed occurrences of their
 schedules (models.availability)."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from connectors.audience import source_rule
 from connectors.config import SourceConfig
 from connectors.fetch import Fetcher, NotModified
 from connectors.mapping import Classifier
@@ -34,6 +33,7 @@ from models import (
     SyncRun,
     SyncStatus,
 )
+from models.audience import source_rule
 from models.availability import HORIZON
 from models.db import session_factory
 from models.recurrence import expand

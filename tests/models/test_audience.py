@@ -5,9 +5,9 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from connectors.audience import age_rule, source_rule
-from connectors.records import OfferingRecord
+from models.audience import age_rule, source_rule
 from models.eligibility import RuleError, parse_rule, rule_json
+from models.records import OfferingRecord
 
 OFFERING = OfferingRecord(
     external_id="svc-1",

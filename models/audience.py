@@ -10,8 +10,8 @@ start in childhood concern the person or a child, and the rest the person (`age`
 
 from __future__ import annotations
 
-from connectors.records import OfferingRecord
 from models.eligibility import parse_rule, rule_data, rule_json
+from models.records import OfferingRecord
 
 ADULT = 18
 ELDERLY = 60

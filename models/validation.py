@@ -13,8 +13,11 @@ from sqlmodel import SQLModel
 from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
-from connectors.audience import source_rule
-from connectors.records import (
+from models import CostOption, Location, Offering, OfferingLanguage, Provider, Schedule, Slot
+from models.audience import source_rule
+from models.eligibility import RuleError
+from models.enums import Area
+from models.records import (
     LocationRecord,
     OfferingRecord,
     ProviderRecord,
@@ -22,9 +25,6 @@ from connectors.records import (
     ScheduleRecord,
     SlotRecord,
 )
-from models import CostOption, Location, Offering, OfferingLanguage, Provider, Schedule, Slot
-from models.eligibility import RuleError
-from models.enums import Area
 from models.recurrence import RecurrenceError, TooManyOccurrences, expand
 from models.taxonomy import CATEGORY_INFO
 from models.types import table_of

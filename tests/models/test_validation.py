@@ -5,14 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.records import (
+from models.enums import Area
+from models.records import (
     CostOptionRecord,
     LocationRecord,
     OfferingRecord,
     ProviderRecord,
     ScheduleRecord,
 )
-from connectors.validation import (
+from models.validation import (
     InvalidRecord,
     check,
     check_location,
@@ -22,7 +23,6 @@ from connectors.validation import (
     normalise_vat,
     offering_area,
 )
-from models.enums import Area
 
 PROVIDER = ProviderRecord(external_id="org-1", name="Cooperativa Isola")
 OFFERING = OfferingRecord(
