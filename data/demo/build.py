@@ -17,7 +17,7 @@ from stdnum import luhn
 from stdnum.it import iva
 
 from models.district import DISTRICT_CAPS, in_district
-from models.taxonomy import CATEGORY_INFO
+from models.taxonomy import CATEGORY_INFO, GENERAL_CATEGORY
 
 HERE = Path(__file__).resolve().parent
 SEED = 2026
@@ -81,7 +81,7 @@ STREETS: dict[str, Street] = {
     "Via Toce": Street("20159", 45.4886, 9.1949),
     "Via Cola Montano": Street("20159", 45.4904, 9.1924),
     "Via Guglielmo Pepe": Street("20159", 45.4853, 9.1899),
-    "Via Sassetti": Street("20159", 45.4871, 9.1956),
+    "Via Sassetti": Street("20159", 45.4880, 9.1948),
     # Elsewhere in Milan and in Sesto San Giovanni, outside the district box.
     "Via Giuseppe Colombo": Street("20133", 45.4792, 9.2287),
     "Via Conte Rosso": Street("20134", 45.4837, 9.2350),
@@ -3750,7 +3750,7 @@ def render() -> dict[str, str]:
 # --- self-check --------------------------------------------------------------------------
 
 
-def in_box(latitude: float, longitude: float) -> bool:
+def in_outline(latitude: float, longitude: float) -> bool:
     return in_district(None, latitude, longitude)
 
 
@@ -3811,7 +3811,7 @@ def check_service(service: Json, sites: list[str]) -> list[str]:
 
 def check_location(location: Json) -> list[str]:
     cap = location["addresses"][0]["postal_code"]
-    inside = in_box(location["latitude"], location["longitude"])
+    inside = in_outline(location["latitude"], location["longitude"])
     if inside != (cap in DISTRICT_CAPS):
         return [f"{location['name']}: CAP {cap} disagrees with its coordinates"]
     return []
@@ -3868,7 +3868,7 @@ def rows(bundle: Json) -> list[Row]:
                 english="name_en" in extension and "description_en" in extension,
                 languages=tuple(lang["code"] for lang in service["languages"]),
                 outside_only=bool(located)
-                and not any(in_box(p["latitude"], p["longitude"]) for p in located),
+                and not any(in_outline(p["latitude"], p["longitude"]) for p in located),
             )
         )
     return result
@@ -3882,7 +3882,10 @@ def check_counts(bundles: list[Json], table: list[Row]) -> list[str]:
     problems = [] if 38 <= orgs <= 46 else [f"{orgs} organisations"]
     problems += [] if len(table) >= 160 else [f"only {len(table)} services"]
     problems += [f"area {a}: {n} services" for a, n in areas.items() if n < 30]
-    problems += [f"category {c}: {codes[c]} services" for c in CATEGORIES if codes[c] < 3]
+    # The general categories stand for an area in sources' mappings; the demo uses the
+    # finer ones.
+    finer = [c for c in CATEGORIES if c not in GENERAL_CATEGORY.values()]
+    problems += [f"category {c}: {codes[c]} services" for c in finer if codes[c] < 3]
     problems += [] if sum(r.english for r in table) >= 0.9 * len(table) else ["too little English"]
     return problems
 
