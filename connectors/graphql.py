@@ -15,7 +15,7 @@ Options of the source's `[[source]]` table:
   `description_it`, `description_en`, `categories` (terms: a list, or one string with
   comma-separated terms), `price` (euros), `currency` (default EUR), `booking_url`, `email`,
   `languages` (ISO 639-1 codes: a list or a comma-separated string).
-  Provider: `provider_external_id` and `provider_name` (required unless `provider` is set),
+  Provider: `provider_id` and `provider_name` (required unless `provider` is set),
   `provider_vat`, `provider_legal_form`, `provider_website`, `provider_email`, `provider_phone`.
   Location, yielded when any of its fields has a value: `location_external_id` (default: the
   offering's id), `location_name`, `address`, `cap`, `city`, `latitude`, `longitude`.
@@ -73,7 +73,7 @@ _PROVIDER_TEXT = {
     "provider_email": "email",
     "provider_phone": "phone",
 }
-_PROVIDER_FIELDS = frozenset({"provider_external_id", "provider_name", *_PROVIDER_TEXT})
+_PROVIDER_FIELDS = frozenset({"provider_id", "provider_name", *_PROVIDER_TEXT})
 _LOCATION_FIELDS = ("location_name", "address", "cap", "city", "latitude", "longitude")
 FIELDS = frozenset(
     {
@@ -317,7 +317,7 @@ class _Mapper:
             return self.options.provider
         texts = {attr: self.text(node, name) for name, attr in _PROVIDER_TEXT.items()}
         return ProviderRecord(
-            external_id=self.required(node, "provider_external_id"),
+            external_id=self.required(node, "provider_id"),
             name=self.required(node, "provider_name"),
             vat_number=texts["vat_number"],
             legal_form=texts["legal_form"],
@@ -478,13 +478,18 @@ def _strings(value: object, name: str) -> dict[str, str]:
 def _fields(value: object, *, fixed_provider: bool) -> dict[str, Path]:
     """The field mapping over its defaults; provider fields unless a fixed provider."""
     table = _strings(value, "fields")
+    if "provider_external_id" in table:
+        raise ConfigError(
+            "the field 'provider_external_id' is now 'provider_id' (one vocabulary for every"
+            " kind: see the README, Sources)"
+        )
     unknown = sorted(set(table) - FIELDS)
     if unknown:
         raise ConfigError(f"unknown field(s) in [fields]: {', '.join(unknown)}")
     mapped = sorted(_PROVIDER_FIELDS & set(table))
     if fixed_provider and mapped:
         raise ConfigError(f"a fixed 'provider' excludes the field(s) {', '.join(mapped)}")
-    missing = [name for name in ("provider_external_id", "provider_name") if name not in table]
+    missing = [name for name in ("provider_id", "provider_name") if name not in table]
     if not fixed_provider and missing:
         raise ConfigError(f"[fields] must map {' and '.join(missing)} (or set 'provider')")
     return {

@@ -16,6 +16,14 @@ of a source's `[[source]]` table whatever its kind:
   several fields (`[["vatID", "name"]]`). Each kind documents the field names it knows
   (`@id`, `identifier`, `vatID`, `taxID`, `url`, `name` for JSON-LD organisations).
 
+- `fixed` (table): values every record of the source gets, whatever it says, and
+  `defaults` (table): values for the records that do not say. Keys: `city`, `province`,
+  `cap` (locations); `languages` (a code or a list), `delivery_mode` (`IN_PERSON`,
+  `ONLINE`, `AT_HOME`), `booking_url` (offerings); `alliance_member`, `legal_form`
+  (providers). A record always has a delivery mode and an alliance membership, so those
+  two can only be fixed. (A spreadsheet's `defaults` may also name its own columns'
+  fields: see connectors.csv.)
+
 Terms the table does not name are counted, and the sync run reports them with their counts
 (`SyncRun.unmappedTerms`), so that an operator sees what to add.
 """
@@ -24,12 +32,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from connectors.config import ConfigError
-from models.enums import Area
+from models.enums import Area, DeliveryMode
+from models.records import LocationRecord, OfferingRecord, ProviderRecord, Record
 from models.taxonomy import CATEGORY_INFO, GENERAL_CATEGORY
 from models.text import fold
+
+R = TypeVar("R", bound=Record)
 
 # At most this many distinct unmapped terms are counted per run (the rest are not
 # listed): a feed of free-text tags must not grow the run's memory with its size.
@@ -203,3 +215,100 @@ def identify(values: Mapping[str, str | None], order: Sequence[Field]) -> str | 
         if all(parts):
             return "|".join(parts)
     return None
+
+
+# What `fixed` and `defaults` may set: option key -> the record kind and its attribute.
+SETTABLE: dict[str, tuple[type[Record], str]] = {
+    "city": (LocationRecord, "city"),
+    "province": (LocationRecord, "province"),
+    "cap": (LocationRecord, "cap"),
+    "languages": (OfferingRecord, "languages"),
+    "delivery_mode": (OfferingRecord, "delivery_mode"),
+    "booking_url": (OfferingRecord, "booking_url"),
+    "alliance_member": (ProviderRecord, "alliance_member"),
+    "legal_form": (ProviderRecord, "legal_form"),
+}
+# Attributes every record has a value for: a default could never apply.
+_ALWAYS_SET = frozenset({"delivery_mode", "alliance_member"})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordValues:
+    """A source's `fixed` and `defaults` options, applied to every record it yields."""
+
+    # Record class name -> attribute -> value.
+    fixed: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, options: Mapping[str, object], own: Iterable[str] = ()) -> RecordValues:
+        """The options' values; `own` names the keys of `defaults` the connector applies
+        itself (a spreadsheet's fields), which are left to it. ConfigError (without the
+        source's name) when malformed."""
+        fixed = _settable(options.get("fixed"), "fixed", frozenset())
+        defaults = _settable(options.get("defaults"), "defaults", frozenset(own))
+        never = sorted(_ALWAYS_SET & {a for values in defaults.values() for a in values})
+        if never:
+            raise ConfigError(
+                f"'defaults.{never[0]}': every record has one already; use 'fixed' instead"
+            )
+        return cls(fixed, defaults)
+
+    def __bool__(self) -> bool:
+        return bool(self.fixed or self.defaults)
+
+    def apply(self, record: R) -> R:
+        """The record with the fixed values, and the defaults where it has no value."""
+        kind = type(record).__name__
+        changes = {
+            name: value
+            for name, value in self.defaults.get(kind, {}).items()
+            if getattr(record, name) in (None, "", ())
+        }
+        changes.update(self.fixed.get(kind, {}))
+        return replace(record, **changes) if changes else record
+
+
+def _settable(
+    value: object, option: str, own: frozenset[str]
+) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"option '{option}' must be a table")
+    found: dict[str, dict[str, Any]] = {}
+    for key, given in value.items():
+        if key in own:
+            continue  # the connector applies it
+        if key not in SETTABLE:
+            known = ", ".join(sorted(SETTABLE | dict.fromkeys(own)))
+            raise ConfigError(f"'{option}' names unknown field {key!r} (known: {known})")
+        kind, attribute = SETTABLE[key]
+        found.setdefault(kind.__name__, {})[attribute] = _setting(key, given, f"'{option}.{key}'")
+    return found
+
+
+def _setting(key: str, value: object, what: str) -> object:
+    """An option's value as the record attribute holds it."""
+    if key == "alliance_member":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{what} must be true or false")
+        return value
+    if key == "languages":
+        codes = [value] if isinstance(value, str) else value
+        if (
+            not isinstance(codes, list)
+            or not codes
+            or not all(isinstance(c, str) and c.strip() for c in codes)
+        ):
+            raise ConfigError(f"{what} must be a language code or a list of them")
+        return tuple(code.strip().lower() for code in codes)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{what} must be a non-blank string")
+    if key == "delivery_mode":
+        try:
+            return DeliveryMode(value.strip().upper())
+        except ValueError:
+            modes = ", ".join(mode.value for mode in DeliveryMode)
+            raise ConfigError(f"{what} must be one of {modes}, not {value!r}") from None
+    return value.strip()

@@ -61,7 +61,7 @@ FIELDS = {
     "currency": "price.currency",
     "booking_url": "bookingUrl",
     "languages": "languages",
-    "provider_external_id": "organization.id",
+    "provider_id": "organization.id",
     "provider_name": "organization.name",
     "provider_vat": "organization.vatNumber",
     "location_external_id": "place.id",
@@ -118,7 +118,7 @@ price = "price.amount"
 currency = "price.currency"
 booking_url = "bookingUrl"
 languages = "languages"
-provider_external_id = "organization.id"
+provider_id = "organization.id"
 provider_name = "organization.name"
 provider_legal_form = "organization.legalForm"
 provider_vat = "organization.vatNumber"
@@ -710,7 +710,7 @@ async def test_fixed_provider_offers_every_node(tmp_path: Path, fetcher: Fetcher
         ),
         (
             {**node("s1"), "organization": None},
-            Problem("offering", "s1", "missing provider_external_id at 'organization.id'"),
+            Problem("offering", "s1", "missing provider_id at 'organization.id'"),
         ),
         (
             {key: value for key, value in node("s1").items() if key != "id"},
@@ -856,11 +856,11 @@ async def test_missing_recording_fails_the_read(tmp_path: Path, fetcher: Fetcher
         ({"fields": {**FIELDS, "titel_it": "name"}}, "unknown field(s) in [fields]: titel_it"),
         (
             {"fields": {"external_id": "id", "title_it": "name"}},
-            "[fields] must map provider_external_id and provider_name (or set 'provider')",
+            "[fields] must map provider_id and provider_name (or set 'provider')",
         ),
         (
             {"provider": {"id": "o", "name": "O"}},
-            "a fixed 'provider' excludes the field(s) provider_external_id, provider_name",
+            "a fixed 'provider' excludes the field(s) provider_id, provider_name",
         ),
         ({"provider": {"id": "o"}}, "'provider' needs an id and a name"),
         ({"provider": {"external_id": "o", "name": "O"}}, "'provider' has unknown key"),
@@ -869,6 +869,10 @@ async def test_missing_recording_fails_the_read(tmp_path: Path, fetcher: Fetcher
             "'provider.alliance_member' must be true or false",
         ),
         ({"values": {"categories": {"yoga": "mind-body"}}}, "the table 'values.categories' is now"),
+        (
+            {"fields": {**FIELDS, "provider_external_id": "org.id"}},
+            "the field 'provider_external_id' is now 'provider_id'",
+        ),
         ({"categories": {"yoga": "yoga"}}, "'categories.yoga': 'yoga' is neither a category code"),
         ({"categories": ["yoga"]}, "option 'categories' must be a table"),
         ({"category": "sport"}, "option 'category': 'sport' is neither a category code"),

@@ -3,12 +3,33 @@ identities in a declared order (connectors.mapping)."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from pathlib import Path
 
-from connectors.config import ConfigError
-from connectors.mapping import MAX_UNMAPPED, Classifier, identify, identity_order
-from models.enums import Area
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+
+from connectors.config import ConfigError, SourceConfig
+from connectors.fetch import Fetcher
+from connectors.mapping import (
+    MAX_UNMAPPED,
+    Classifier,
+    RecordValues,
+    identify,
+    identity_order,
+)
+from connectors.records import LocationRecord, OfferingRecord, ProviderRecord
+from connectors.registry import connector_for
+from connectors.sync import sync_source
+from models import Location, Offering, OfferingLanguage, Provider, SyncStatus
+from models.db import session_factory
+from models.enums import Area, DeliveryMode
 from models.taxonomy import CATEGORY_INFO, GENERAL_CATEGORY
+from tests.utils.feeds import bundle, location, organization, service
 
 
 def test_every_area_has_a_general_category_of_that_area() -> None:
@@ -123,3 +144,89 @@ def test_identity_takes_the_first_field_present_and_composes_lists() -> None:
 def test_malformed_identity_orders_are_config_errors(value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         identity_order(value, "option 'provider_identity'", ["vatID", "name"])
+
+
+# Fixed values and defaults (RecordValues), for every kind
+
+
+def test_fixed_values_override_and_defaults_fill_only_what_is_missing() -> None:
+    values = RecordValues.of(
+        {
+            "fixed": {"delivery_mode": "online", "alliance_member": True},
+            "defaults": {"city": "Milano", "province": "MI", "languages": ["it", "EN"]},
+        }
+    )
+    here = LocationRecord("loc-1", city=None, province="MB")
+    course = OfferingRecord("svc-1", "org-1", "Corso", languages=("fr",))
+
+    assert values.apply(here) == LocationRecord("loc-1", city="Milano", province="MB")
+    assert values.apply(course) == OfferingRecord(
+        "svc-1", "org-1", "Corso", languages=("fr",), delivery_mode=DeliveryMode.ONLINE
+    )
+    assert values.apply(OfferingRecord("svc-2", "org-1", "Altro")).languages == ("it", "en")
+    assert values.apply(ProviderRecord("org-1", "Coop")).alliance_member is True
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"fixed": {"citta": "Milano"}}, "'fixed' names unknown field 'citta'"),
+        ({"fixed": {"delivery_mode": "by post"}}, "must be one of IN_PERSON, ONLINE, AT_HOME"),
+        ({"fixed": {"alliance_member": "sì"}}, "'fixed.alliance_member' must be true or false"),
+        ({"defaults": {"city": " "}}, "'defaults.city' must be a non-blank string"),
+        ({"defaults": {"languages": []}}, "must be a language code or a list of them"),
+        ({"defaults": {"delivery_mode": "ONLINE"}}, "every record has one already; use 'fixed'"),
+        ({"fixed": ["city"]}, "option 'fixed' must be a table"),
+    ],
+)
+def test_malformed_values_are_pointed_config_errors(
+    options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        RecordValues.of(options)
+
+
+def test_a_spreadsheets_own_defaults_are_left_to_it() -> None:
+    values = RecordValues.of(
+        {"defaults": {"provider_vat": "11295180159", "city": "Milano"}},
+        own={"provider_vat", "city"},
+    )
+
+    assert not values
+
+
+async def test_every_kind_gets_its_sources_fixed_values_and_defaults(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "member.hsds.json"
+    place = location("loc-1", "org-1", postal_code="20159")
+    services = [service("svc-1", "org-1", "Consulenza fiscale", categories=["career"])]
+    path.write_bytes(
+        orjson.dumps(bundle([organization("org-1", "Studio Bassi")], services, [place]))
+    )
+    options = {
+        "fixed": {"delivery_mode": "AT_HOME", "alliance_member": True},
+        "defaults": {"city": "Milano", "languages": "it"},
+    }
+    config = SourceConfig(name="member", kind="hsds", url=str(path), options=options)
+
+    async with httpx.AsyncClient() as client:
+        run = await sync_source(session_factory(engine), config, client, fetcher=Fetcher(client))
+
+    assert (run.status, run.quarantined) == (SyncStatus.SUCCEEDED, 0)
+    async with session_factory(engine)() as session:
+        offering = (await session.execute(sa.select(Offering))).scalar_one()
+        provider = (await session.execute(sa.select(Provider))).scalar_one()
+        city = await session.scalar(sa.select(col(Location.city)))
+        languages = list(
+            (await session.execute(sa.select(col(OfferingLanguage.language)))).scalars()
+        )
+    assert (offering.delivery_mode, provider.alliance_member) == (DeliveryMode.AT_HOME, True)
+    assert (city, languages) == ("Milano", ["it"])
+
+
+def test_a_sources_malformed_values_name_the_source() -> None:
+    config = SourceConfig(name="member", kind="ical", url="x.ics", options={"fixed": {"x": 1}})
+
+    with pytest.raises(ConfigError, match="source 'member': 'fixed' names unknown field 'x'"):
+        connector_for(config, Fetcher(httpx.AsyncClient()), {})
