@@ -110,7 +110,8 @@ async def sync_source(
             await _close_interrupted_runs(session, source_id)
             run = SyncRun(source_id=source_id)
             session.add(run)
-        writer = _Writer(sessions, source_id, row_id(run.id), lock, _priority(config))
+        run_id = row_id(run.id)
+        writer = _Writer(sessions, run_id, lock, _identity(config, source_id, run_id))
         try:
             await _drain(connector.records(), writer, batch_size, progress)
             if connector.complete_snapshot:
@@ -201,15 +202,14 @@ class _Writer:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        source_id: int,
         run_id: int,
         lock: SourceLock,
-        priority: int = 0,
+        identity: Writer,
     ) -> None:
         self.sessions = sessions
         self.run_id = run_id
         self.lock = lock
-        self.identity = Writer(source_id, utc_now(), run_id, priority)
+        self.identity = identity
         self.counts = _Counts()
         # Why providers were quarantined in this run: an offering of one of them is
         # quarantined for that root cause, not for a downstream symptom.
@@ -319,12 +319,31 @@ def with_root_cause(record: Record, reason: str, quarantined_providers: Mapping[
     return reason if cause is None else f"{cause} (and: {reason})"
 
 
-def _priority(config: SourceConfig) -> int:
-    """The source's `priority` option (default 0): whose fields a merged provider shows."""
-    value = config.options.get("priority", 0)
-    if isinstance(value, bool) or not isinstance(value, int):
+def _identity(config: SourceConfig, source_id: int, run_id: int) -> Writer:
+    """The source as the catalogue's writer: its `priority` option (default 0: whose
+    fields a merged provider shows) and its `provider_links` (its organisations without a
+    partita IVA that are another source's: external id -> "<source>/<external id>" or
+    "vat:<partita IVA>")."""
+    priority = config.options.get("priority", 0)
+    if isinstance(priority, bool) or not isinstance(priority, int):
         raise ConfigError(f"source {config.name!r}: option 'priority' must be an integer")
-    return value
+    links = config.options.get("provider_links", {})
+    if not isinstance(links, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) and _names_provider(value)
+        for key, value in links.items()
+    ):
+        raise ConfigError(
+            f"source {config.name!r}: option 'provider_links' must be a table of this source's"
+            ' provider ids to "<source name>/<external id>" or "vat:<partita IVA>"'
+        )
+    return Writer(source_id, utc_now(), run_id, priority, dict(links))
+
+
+def _names_provider(value: str) -> bool:
+    if value.startswith("vat:"):
+        return value.removeprefix("vat:").isdigit()
+    source_name, slash, external_id = value.partition("/")
+    return bool(slash and source_name and external_id)
 
 
 def _last_word(batch: Sequence[Record | Deletion]) -> list[Record | Deletion]:

@@ -15,7 +15,7 @@ refused).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -48,6 +48,7 @@ from models.records import (
 )
 from models.rule import EligibilityRule, refresh_rule_sets, rule_hash
 from models.schedule import Schedule, Slot
+from models.source import Source
 from models.taxonomy import CATEGORY_INFO
 from models.text import fold, search_document
 from models.types import row_id, utc_now
@@ -83,6 +84,9 @@ class Writer:
     run_id: int | None = None
     # The source's `priority`: among the sources of one provider, whose fields win.
     priority: int = 0
+    # The source's declared links for organisations without a partita IVA: its external
+    # id -> "<source name>/<external id>" or "vat:<partita IVA>" of the same organisation.
+    same_as: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +298,7 @@ class Catalogue:
             ext: _Existing(link.id or 0, link.content_hash, link.seen_run_id)
             for ext, link in links.items()
         }
-        new, changed, unseen = self._split(records, existing)
+        new, changed, unseen = self._split(records, existing, self._provider_digest)
         await self._seen(ProviderLink, unseen)
         touched: list[int] = []  # providers to merge: those that lost a link first
         for record, digest in [*new, *((r, d) for r, d, _ in changed)]:
@@ -309,6 +313,7 @@ class Catalogue:
                 "last_changed_at": self.writer.at,
                 "content_hash": digest,
                 "seen_run_id": self.writer.run_id,
+                "same_as": self._declared(record),
             }
             if link is None:
                 await session.execute(
@@ -335,9 +340,72 @@ class Catalogue:
                     else:
                         touched.insert(0, previous)
             touched.append(target)
+            touched[:0] = await self._adopt_declared(record, target)
         for provider_id in dict.fromkeys(touched):
             await merge_provider(session, provider_id)
         self._dirty_providers.update(touched)
+
+    def _declared(self, record: ProviderRecord) -> str | None:
+        """The organisation the source declares this one is (only without a VAT)."""
+        return None if record.vat_number else self.writer.same_as.get(record.external_id)
+
+    def _provider_digest(self, record: ProviderRecord) -> str:
+        declared = self._declared(record)
+        digest = content_hash(record)
+        if declared is None:
+            return digest
+        return hashlib.sha256(f"{digest}|same as {declared}".encode()).hexdigest()
+
+    async def _declared_provider(self, declared: str) -> int | None:
+        """The provider a declaration names, once its source has listed it."""
+        if declared.startswith("vat:"):
+            found = await self.session.scalar(
+                sa.select(col(Provider.id))
+                .where(col(Provider.vat_number) == declared.removeprefix("vat:"))
+                .order_by(col(Provider.id))
+                .limit(1)
+            )
+        else:
+            source_name, _, external_id = declared.partition("/")
+            found = await self.session.scalar(
+                sa.select(col(ProviderLink.provider_id))
+                .join(Source, col(Source.id) == col(ProviderLink.source_id))
+                .where(
+                    col(Source.name) == source_name, col(ProviderLink.external_id) == external_id
+                )
+            )
+        return None if found is None else row_id(found)
+
+    async def _adopt_declared(self, record: ProviderRecord, target: int) -> list[int]:
+        """Other sources' organisations declared to be this one, stored before it was:
+        their links (with their offerings and locations) join its provider. The providers
+        they leave, to merge again when they keep other links."""
+        name = await self.session.scalar(
+            sa.select(col(Source.name)).where(col(Source.id) == self.source_id)
+        )
+        names = [f"{name}/{record.external_id}"]
+        if record.vat_number:
+            names.append(f"vat:{record.vat_number}")
+        rows = await self.session.execute(
+            sa.select(
+                col(ProviderLink.id), col(ProviderLink.source_id), col(ProviderLink.provider_id)
+            ).where(
+                col(ProviderLink.same_as).in_(names),
+                col(ProviderLink.vat_number).is_(None),
+                col(ProviderLink.provider_id) != target,
+            )
+        )
+        left: list[int] = []
+        for link_id, source_id, previous in rows.all():
+            await self.session.execute(
+                sa.update(ProviderLink)
+                .where(col(ProviderLink.id) == link_id)
+                .values(provider_id=target)
+            )
+            await _move_rows(self.session, source_id, previous, target)
+            if not await _drop_if_unlinked(self.session, previous, target):
+                left.append(previous)
+        return left
 
     async def _links(self, ids: list[str]) -> dict[str, ProviderLink]:
         rows = await self.session.execute(
@@ -362,6 +430,9 @@ class Catalogue:
             )
             if found is not None:
                 return row_id(found)
+        declared = self._declared(record)
+        if declared is not None and (same := await self._declared_provider(declared)) is not None:
+            return same
         if link is not None:
             others = await session.scalar(
                 sa.select(sa.func.count()).where(
@@ -403,12 +474,7 @@ class Catalogue:
     async def _move(self, old: int, new: int) -> None:
         """This source's offerings and locations of a provider follow its link to another
         (a partita IVA that merges two providers, or one corrected)."""
-        for model in (Offering, Location):
-            await self.session.execute(
-                sa.update(model)
-                .where(col(model.source_id) == self.source_id, col(model.provider_id) == old)
-                .values(provider_id=new)
-            )
+        await _move_rows(self.session, self.source_id, old, new)
 
     async def _provider_ids(self, ids: list[str]) -> dict[str, int]:
         """This source's ids of organisations -> providers, through its links (and, for a
@@ -911,6 +977,16 @@ def _provider_said(record: ProviderRecord) -> dict[str, object]:
     return {name: getattr(record, name) for name in PROVIDER_FIELDS}
 
 
+async def _move_rows(session: AsyncSession, source_id: int, old: int, new: int) -> None:
+    """A source's offerings and locations of one provider pass to another."""
+    for model in (Offering, Location):
+        await session.execute(
+            sa.update(model)
+            .where(col(model.source_id) == source_id, col(model.provider_id) == old)
+            .values(provider_id=new)
+        )
+
+
 async def _drop_if_unlinked(session: AsyncSession, provider_id: int, heir: int) -> bool:
     """A provider whose last link went to another one (`heir`) is gone: the registry's
     rules on it pass to the heir, and the row is deleted once nothing else refers to it.
@@ -942,8 +1018,8 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
     """A provider's fields from its links, by precedence: for each field, the link of
     the highest source `priority`, then the most recently changed, that gives it (the
     registry's own providers have no links and keep theirs); a member of the alliance if
-    any source says so. Its provenance columns name that first link. A provider left
-    without links keeps what it had."""
+    any source says so. Its provenance columns name that first link, `field_sources` the
+    link that gave each field. A provider left without links keeps what it had."""
     rows = await session.execute(
         sa.select(ProviderLink)
         .where(col(ProviderLink.provider_id) == provider_id)
@@ -957,10 +1033,21 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
     if not links:
         return
     merged: dict[str, object] = {}
+    said_by: dict[str, dict[str, object]] = {}
     for name in PROVIDER_FIELDS:
-        said = [link.said.get(name) for link in links]
-        merged[name] = next((value for value in said if value not in (None, "")), None)
-    merged["alliance_member"] = any(link.said.get("alliance_member") for link in links)
+        if name == "alliance_member":  # a member if any source says so
+            giver = next((link for link in links if link.said.get(name)), None)
+            merged[name] = giver is not None
+        else:
+            giver = next((link for link in links if link.said.get(name) not in (None, "")), None)
+            merged[name] = None if giver is None else giver.said[name]
+        if giver is not None:
+            changed = giver.last_changed_at
+            said_by[name] = {
+                "source_id": giver.source_id,
+                "external_id": giver.external_id,
+                "changed_at": changed.isoformat() if changed else None,
+            }
     name = str(merged["name"] or "")
     first = links[0]
     await session.execute(
@@ -968,6 +1055,7 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
         .where(col(Provider.id) == provider_id)
         .values(
             **merged,
+            field_sources=said_by,
             name_sort=fold(name),
             source_id=first.source_id,
             external_id=first.external_id,

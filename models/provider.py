@@ -15,8 +15,9 @@ class Provider(Provenance, table=True):
     """An organisation offering welfare services in the district: one per partita IVA,
     whatever the sources that list it (see ProviderLink).
 
-    Its fields are what its sources say, by precedence (connectors.sync, "Provider
-    identity"); its provenance columns name the source whose record comes first.
+    Its fields are what its sources say, by precedence (models.catalogue.merge_provider);
+    its provenance columns name the source whose record comes first, `field_sources` the
+    source of each field.
     """
 
     __table_args__ = (sa.UniqueConstraint("source_id", "external_id"),)
@@ -32,6 +33,10 @@ class Provider(Provenance, table=True):
     website: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=40)
+    # Which source said each field, and when it last changed there: field name ->
+    # {"source_id", "external_id", "changed_at"} (models.catalogue.merge_provider); empty
+    # for the registry's own providers.
+    field_sources: dict[str, dict[str, object]] = Field(default_factory=dict, sa_type=sa.JSON)
 
 
 class ProviderLink(Sighting, table=True):
@@ -50,6 +55,10 @@ class ProviderLink(Sighting, table=True):
     # The source's `priority` option when it was last read: among the sources of one
     # provider, a higher one's fields win (then the most recently changed).
     priority: int = 0
+    # Declared by the source (its `provider_links` option) for an organisation without a
+    # partita IVA: "<source name>/<external id>" or "vat:<partita IVA>", the provider it
+    # is the same organisation as. Providers without a VAT merge only this way.
+    same_as: str | None = Field(default=None, max_length=300, index=True)
     # The source's record (connectors.records.ProviderRecord's fields), as last read.
     said: dict[str, object] = Field(default_factory=dict, sa_type=sa.JSON)
     fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -15,7 +15,7 @@ from schema.connections import EDGES, NODES, PAGE_INFO, edges, page_info
 from schema.info import Info
 from schema.location import Location
 from schema.maybe import MaybeAwaitable, then
-from schema.source import Provenance, Source
+from schema.source import FieldSource, Provenance, Source
 
 if TYPE_CHECKING:
     from schema.offering import OfferingConnection
@@ -68,8 +68,8 @@ class Provider(relay.Node):
         graphql_type=list[Source],
         description=(
             "Every source that lists the organisation: one provider per partita IVA, however"
-            " many sources name it (its fields come from the most recently changed one that"
-            " gives each). Empty for the hub's own registry."
+            " many sources name it (`fieldSources` says which gave each field). Empty for the"
+            " hub's own registry."
         ),
     )
     def sources(self, info: Info) -> MaybeAwaitable[list[Source]]:
@@ -79,6 +79,16 @@ class Provider(relay.Node):
     @strawberry.field(description="Where the record came from.")
     def provenance(self) -> Provenance:
         return Provenance.of(self.row)
+
+    @strawberry.field(
+        description=(
+            "Which source gave each field shown, by the documented precedence (a higher"
+            " source `priority`, then the most recently changed record that gives it)."
+            " Empty for the hub's own registry."
+        )
+    )
+    def field_sources(self) -> list[FieldSource]:
+        return FieldSource.listed(self.row.field_sources or {})
 
     @classmethod
     def from_row(cls, row: ProviderRow) -> Provider:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import strawberry
 from strawberry import relay
+from strawberry.utils.str_converters import to_camel_case
 
 from models import Source as SourceRow
 from models import SyncProblem, SyncTerm
@@ -144,3 +146,40 @@ class Provenance:
             fetched_at=row.fetched_at,
             last_changed_at=row.last_changed_at,
         )
+
+
+@strawberry.type(
+    description=(
+        "Which source gave one field of a record that several sources describe (a provider"
+        " listed by many), and when that source's record last changed."
+    )
+)
+class FieldSource:
+    source_id: strawberry.Private[int]
+    field: str = strawberry.field(description="The field, as the graph names it: `vatNumber`.")
+    external_id: str | None = strawberry.field(description="The record's id in that source.")
+    changed_at: datetime | None = strawberry.field(
+        description="When the source's record last changed (as the hub saw it)."
+    )
+
+    @strawberry.field(graphql_type=Source | None, description="The source that gave the field.")
+    def source(self, info: Info) -> MaybeAwaitable[Source | None]:
+        source = info.context.loaders.source.get(self.source_id)
+        return then(source, lambda row: Source.from_row(row) if row else None)
+
+    @classmethod
+    def listed(cls, said_by: Mapping[str, Mapping[str, object]]) -> list[FieldSource]:
+        """A row's `field_sources` column as the graph shows it."""
+        return [
+            cls(
+                source_id=int(str(said["source_id"])),
+                field=to_camel_case(name),
+                external_id=None if said.get("external_id") is None else str(said["external_id"]),
+                changed_at=(
+                    None
+                    if said.get("changed_at") is None
+                    else datetime.fromisoformat(str(said["changed_at"]))
+                ),
+            )
+            for name, said in said_by.items()
+        ]

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import httpx
 import orjson
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from connectors.config import SourceConfig
+from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Fetcher
 from connectors.sync import sync_source
 from hub.app import create_app
@@ -166,23 +167,97 @@ async def test_the_graph_lists_a_providers_sources_and_a_priority_decides_its_fi
     """The member's own bundle has priority over the partner's sheet, synced after it."""
     await sync(engine, hsds_source(tmp_path, priority=10))
     await sync(engine, sheet_source(tmp_path))
-    query = '{ providers(filter: {vatNumber: "%s"}) { nodes { name sources { name } } } }'
+    query = """{ providers(filter: {vatNumber: "%s"}) { nodes {
+        name sources { name } fieldSources { field externalId source { name } }
+    } } }"""
 
     async with hub_client(create_app(Settings(), engine=engine)) as http:
         answer = (await http.post("/graphql", json={"query": query % STUDIO_VAT})).json()
 
-    assert answer == {
-        "data": {
-            "providers": {
-                "nodes": [
-                    {
-                        "name": "Studio Associato Ferrandi Colombo",
-                        "sources": [{"name": "partner-sheet"}, {"name": "studio-hsds"}],
-                    }
-                ]
-            }
-        }
+    [studio] = answer["data"]["providers"]["nodes"]
+    assert studio["name"] == "Studio Associato Ferrandi Colombo"
+    assert studio["sources"] == [{"name": "partner-sheet"}, {"name": "studio-hsds"}]
+    # every field the bundle gives comes from it (its priority); the sheet gives nothing
+    # the bundle lacks, and names no alliance membership
+    given = {
+        entry["field"]: (entry["source"]["name"], entry["externalId"])
+        for entry in studio["fieldSources"]
     }
+    assert given == {
+        "name": ("studio-hsds", "org-studio"),
+        "vatNumber": ("studio-hsds", "org-studio"),
+        "allianceMember": ("studio-hsds", "org-studio"),
+        "website": ("studio-hsds", "org-studio"),
+    }
+
+
+def bottega_source(tmp_path: Path) -> SourceConfig:
+    """The bottega's own bundle: no partita IVA (an association without one)."""
+    path = tmp_path / "bottega.hsds.json"
+    bottega = organization(
+        "org-bottega", "Bottega Ceramica Isola", website="https://bottega.example"
+    )
+    services = [service("svc-tornio", "org-bottega", "Tornio per adulti", categories=["courses"])]
+    path.write_bytes(orjson.dumps(bundle([bottega], services)))
+    return SourceConfig(name="bottega-hsds", kind="hsds", url=str(path))
+
+
+def declaring(config: SourceConfig, links: dict[str, str]) -> SourceConfig:
+    return SourceConfig(
+        name=config.name,
+        kind=config.kind,
+        url=config.url,
+        options={**config.options, "provider_links": links},
+    )
+
+
+async def test_providers_without_a_partita_iva_merge_only_when_a_source_declares_it(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await sync(engine, bottega_source(tmp_path))
+    await sync(engine, sheet_source(tmp_path))
+    apart = await providers_of_offerings(engine)
+    assert apart["P2"] != apart["svc-tornio"]  # never by name alone
+    assert await provider_count(engine) == 3
+
+    declared = declaring(sheet_source(tmp_path), {"Bottega senza IVA": "bottega-hsds/org-bottega"})
+    await sync(engine, declared)
+
+    owners = await providers_of_offerings(engine)
+    # one provider, named by the most recently changed source: the sheet
+    assert owners["P2"] == owners["svc-tornio"] == ("Bottega senza IVA", None)
+    assert await provider_count(engine) == 2
+
+    # the declaration withdrawn: the sheet's organisation is its own provider again
+    await sync(engine, sheet_source(tmp_path))
+    assert await providers_of_offerings(engine) == apart | {"P1": owners["P1"]}
+    assert await provider_count(engine) == 3
+
+
+async def test_a_declared_link_holds_whichever_source_syncs_first(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    declared = declaring(sheet_source(tmp_path), {"Bottega senza IVA": "bottega-hsds/org-bottega"})
+    await sync(engine, declared)  # the bottega's own source is not synced yet
+    await sync(engine, bottega_source(tmp_path))
+
+    owners = await providers_of_offerings(engine)
+    assert owners["P2"] == owners["svc-tornio"] == ("Bottega Ceramica Isola", None)
+    assert await provider_count(engine) == 2
+    # and again, both: nothing moves
+    await sync(engine, declared)
+    await sync(engine, bottega_source(tmp_path))
+    assert await providers_of_offerings(engine) == owners
+
+
+async def test_a_malformed_declaration_is_a_config_error(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    bad = declaring(sheet_source(tmp_path), {"Bottega senza IVA": "org-bottega"})
+
+    async with httpx.AsyncClient() as client:
+        with pytest.raises(ConfigError, match="option 'provider_links' must be a table"):
+            await sync_source(session_factory(engine), bad, client, fetcher=Fetcher(client))
 
 
 def test_a_partita_iva_is_normalised_however_it_is_written() -> None:

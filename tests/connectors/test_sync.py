@@ -196,10 +196,23 @@ async def seen_by(engine: AsyncEngine) -> set[int | None]:
 
 
 def without_timestamps(dump: Dump) -> Dump:
-    """The dump without the columns that record when a sync ran."""
+    """The dump without the columns that record when a sync ran (and the times in a
+    provider's per-field provenance)."""
+
+    def timeless(key: str, value: object) -> object:
+        if key == "field_sources" and isinstance(value, dict):
+            return {
+                f: {k: v for k, v in said.items() if k != "changed_at"} for f, said in value.items()
+            }
+        return value
+
     return {
         name: [
-            {k: v for k, v in row.items() if k not in {"fetched_at", "last_changed_at"}}
+            {
+                k: timeless(k, v)
+                for k, v in row.items()
+                if k not in {"fetched_at", "last_changed_at"}
+            }
             for row in rows
         ]
         for name, rows in dump.items()
