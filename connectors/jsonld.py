@@ -15,36 +15,49 @@ Remote contexts are not fetched and no other vocabulary is expanded.
 What becomes what:
 - **providers**: organisations declared at the top of a block (or in its `@graph`), and
   whatever node an offering names as its provider. An organisation is a node of one of
-  ORGANIZATION_TYPES (Organization, LocalBusiness, MedicalClinic, ChildCare, ...) or any node
-  with a `name` and a `vatID`/`taxID`. `name` (else `legalName`), `vatID` (else `taxID`),
-  `email`, `telephone`, `url`, `description`. An organisation with an `address` or `geo`, or
-  with a `location`, also gives a location: its premises.
+  ORGANIZATION_TYPES (Organization, LocalBusiness, MedicalClinic, ChildCare, ...) or any
+  node with a `name` and a `vatID`/`taxID`. `name` (else `legalName`), `vatID` (else
+  `taxID`), `email`, `telephone`, `url` (resolved against the page's address),
+  `description`. An organisation with an `address` or `geo`, or with a `location`, also
+  gives a location: its premises.
 - **offerings**: nodes of OFFERING_TYPES (Service, Course, Event, Product, medical
-  procedures, and their subtypes), the `itemOffered` of an Offer, and an Offer that neither
-  prices another node nor offers an item. Provider: `provider`, `organizer`, `brand`,
-  `offeredBy` or `seller` (a node or an `@id` reference), else the organisation whose
-  `makesOffer`, `hasOfferCatalog` or `availableService` lists it. `name`/`description`:
-  values tagged `{"@value", "@language"}` go by their tag; plain strings are in the node's
-  `inLanguage` (when it has one), else the block context's `@language`, else the `language`
-  option; `it` becomes `title_it`/`description_it` and `en` becomes `title_en`/`description_en`.
-  `offers` (and Offers whose `itemOffered` it is) -> cost options: `price` (else
-  `priceSpecification.price`, else an AggregateOffer's `lowPrice`) in cents, `0` is free;
-  `priceCurrency` (default EUR); `eligibleCustomerType` is ignored. `category` and
-  `serviceType` terms -> categories (see options). `url` (else an offer's `url`) -> booking
-  URL; `email`; `availableLanguage` -> languages. `location`, `areaServed`,
-  `availableChannel.serviceLocation`, `hasCourseInstance.location` and
-  `offers.availableAtOrFrom` -> locations; with none, an offering that is not online takes
-  its provider's premises. Online: a VirtualLocation, `OnlineEventAttendanceMode`,
-  `courseMode` online, or service channels with a `serviceUrl` and no `serviceLocation`.
-  `startDate`/`endDate` (of the node and of its course instances) -> schedules, local times
-  in Europe/Rome, a date alone is all day; `audience.suggestedMinAge`/`suggestedMaxAge` or
-  `typicalAgeRange` "6-10" -> ages; `eventStatus` EventCancelled/EventPostponed ->
-  withdrawn/suspended; `dateModified` -> last modified.
+  procedures, educational programmes, financial products, and their subtypes), the
+  `itemOffered` of an Offer, and an Offer that neither prices another node nor offers an
+  item; a Service without a name whose `hasOfferCatalog` lists services is their catalogue,
+  not an offering. Provider: `provider`, `organizer`, `brand`, `offeredBy` or `seller` (a
+  node or an `@id` reference), else the organisation whose `makesOffer`, `hasOfferCatalog`
+  or `availableService` lists it or the `offeredBy`/`seller` of its offers, else (for the
+  services of a Service's catalogue) that Service's provider, else its `serviceOperator`,
+  else the `provider` option. `name`/`description`: values tagged `{"@value", "@language"}`
+  go by their tag; plain strings are in the node's `inLanguage` (when it has one), else the
+  block context's `@language`, else the `language` option; `it` becomes
+  `title_it`/`description_it` and `en` becomes `title_en`/`description_en`. `offers` (its
+  own, its course instances', and Offers whose `itemOffered` it is) -> cost options: `price`
+  (else `priceSpecification.price`, else an AggregateOffer's `lowPrice`) in cents, `0` is
+  free; `priceCurrency` (default EUR); the offer's `name` (else its text `category`) is the
+  label; an offer with no price, name nor description gives none; `eligibleCustomerType` is
+  ignored. The offers' `validFrom` and `validThrough` -> the first and last day it is valid
+  (the Europe/Rome day of a date-time), open at an end where one of its offers is.
+  `category` and `serviceType` terms -> categories (see options; a catalogue's service
+  without terms has its Service's). `url` (else an offer's `url`), resolved against the
+  page's address -> booking URL; `email`; `availableLanguage` (its own and its channels') ->
+  languages. `location`, `areaServed`, `availableChannel.serviceLocation`,
+  `hasCourseInstance.location` and `offers.availableAtOrFrom` -> locations; with none, an
+  offering that is not online takes its provider's premises. Online: a VirtualLocation,
+  `OnlineEventAttendanceMode`, `courseMode` online (its own or a course instance's), or
+  service channels with a `serviceUrl` and no `serviceLocation`. `startDate`/`endDate` (of
+  the node and of its course instances) -> schedules, local times in Europe/Rome, a date
+  alone is all day; `audience.suggestedMinAge`/`suggestedMaxAge` or `typicalAgeRange`
+  "6-10", "18-" or "18+" -> ages; `audience` `name` (else `audienceType`) -> eligibility
+  description; `eventStatus` EventCancelled/EventPostponed -> withdrawn/suspended;
+  `dateModified` -> last modified.
 - **locations**: a Place (or a PostalAddress or GeoCoordinates given as a place) with a
-  `streetAddress`, `postalCode`, `addressLocality`, `addressRegion` (a two-letter province)
-  and `geo` latitude/longitude; a text `location` is a street address. A place with neither
-  address nor coordinates (a City in `areaServed`) is an area, not a site, and is left out.
-  Places are read when an offering or an organisation names them.
+  `streetAddress`, `postalCode` (a CAP), `addressLocality`, `addressRegion` (a two-letter
+  province) and `geo` latitude/longitude; an address whose `addressCountry` is not Italy has
+  no CAP nor province (its postal code and region are not Italian codes). A text `location`
+  is a street address. A place with neither address nor coordinates (a City in `areaServed`)
+  is an area, not a site, and is left out. Places are read when an offering or an
+  organisation names them.
 
 External ids are `@id`s as written. A blank node id (`_:b0`) is not stable across reads, so
 such a node counts as having none (and it is local to its block: pages are put together
@@ -61,6 +74,13 @@ Options, the keys of the source's `[[source]]` table:
   and the sync engine quarantines it).
 - `language` (default "it"): the language of plain strings when nothing else says.
 - `alliance_member` (default false): the source's organisations are alliance members.
+- `provider` (table, connectors.options): the organisation behind the page, `{id, name,
+  vat_number, ...}`: the provider of offerings whose markup names none (events without an
+  `organizer` on the member's own page).
+- `provider_identity` (list, connectors.mapping): what identifies an organisation, in order
+  of preference: `@id`, `identifier`, `vatID`, `taxID`, `url`, `name`, `legalName`, `email`,
+  or a list of them composed; an organisation with none of them is a Problem. Without it,
+  organisations are identified as described above.
 
 Faults: a document that is not JSON (nor HTML), is not an object or an array, holds no
 JSON-LD (an HTML page without a JSON-LD block, JSON without `@context`, `@graph` or `@type`),
@@ -82,6 +102,7 @@ from decimal import Decimal, InvalidOperation
 from email.message import Message
 from html.parser import HTMLParser
 from typing import ClassVar, TypeVar
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -89,7 +110,8 @@ from stdnum.it import iva
 
 from connectors.config import ConfigError, SourceConfig
 from connectors.fetch import Document, Fetcher, FetchError, Validators
-from connectors.mapping import Classifier
+from connectors.mapping import Classifier, Field, identify, identity_order
+from connectors.options import fixed_provider
 from connectors.records import (
     Checkpoint,
     CostOptionRecord,
@@ -126,7 +148,10 @@ OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
 OFFERING_TYPES = frozenset(
     {
         "Service", "GovernmentService", "FoodService", "TaxiService", "FinancialProduct",
-        "Course", "Product", "Event", "BusinessEvent", "ChildrensEvent", "ComedyEvent",
+        "BankAccount", "DepositAccount", "LoanOrCredit", "MortgageLoan", "PaymentCard",
+        "CreditCard", "PaymentService", "InvestmentOrDeposit", "CurrencyConversionService",
+        "Course", "EducationalOccupationalProgram", "WorkBasedProgram", "Product", "Event",
+        "BusinessEvent", "ChildrensEvent", "ComedyEvent",
         "DanceEvent", "EducationEvent", "EventSeries", "ExhibitionEvent", "Festival",
         "FoodEvent", "Hackathon", "LiteraryEvent", "MusicEvent", "SaleEvent",
         "ScreeningEvent", "SocialEvent", "SportsEvent", "TheaterEvent", "VisualArtsEvent",
@@ -138,6 +163,9 @@ OFFERING_TYPES = frozenset(
 # Properties naming an offering's provider, and those by which an organisation lists what
 # it offers (followed through catalogues, list items and offers).
 _PROVIDER_PROPERTIES = ("provider", "organizer", "brand", "offeredBy", "seller")
+_SELLER_PROPERTIES = ("offeredBy", "seller")
+# What may identify an organisation (the `provider_identity` option).
+IDENTITY_FIELDS = ("@id", "identifier", "vatID", "taxID", "url", "name", "legalName", "email")
 _LISTING_PROPERTIES = (
     "makesOffer", "hasOfferCatalog", "availableService", "itemListElement", "item", "itemOffered",
 )  # fmt: skip
@@ -153,7 +181,10 @@ _LANGUAGE_NAMES = {
     "romanian": "ro", "rumeno": "ro", "albanian": "sq", "albanese": "sq",
 }  # fmt: skip
 _PROVINCE = re.compile(r"[A-Z]{2}")
-_AGE_RANGE = re.compile(r"\s*(\d+)\s*-\s*(\d*)\s*")
+_AGE_RANGE = re.compile(r"\s*(\d+)\s*(?:-\s*(\d*)|\+)\s*")
+# How an address says it is in Italy, folded (ISO 3166 alpha-2 and alpha-3, names).
+_ITALY = frozenset({"it", "ita", "italia", "italy"})
+_HTTP = ("http://", "https://")
 _EVENT_STATUS = {
     "EventCancelled": OfferingStatus.WITHDRAWN,
     "EventPostponed": OfferingStatus.SUSPENDED,
@@ -165,6 +196,10 @@ _Record = TypeVar("_Record", ProviderRecord, LocationRecord)
 
 class _Unreadable(ValueError):
     """A value of a node that cannot be read as what its property holds."""
+
+
+class _Unidentified(ValueError):
+    """An organisation that has none of the fields `provider_identity` names."""
 
 
 class JsonLdMarkup:
@@ -198,7 +233,7 @@ class JsonLdMarkup:
         graph = _Graph()
         for number, block in blocks:
             graph.add(block, number)
-        for item in _Reader(graph, self.options).items():
+        for item in _Reader(graph, self.options, document.url).items():
             yield item
         yield Checkpoint(document.validators.state())
 
@@ -211,13 +246,23 @@ class _Options:
     classifier: Classifier
     language: str
     alliance_member: bool
+    provider: ProviderRecord | None = None
+    # None: organisations are identified as the module docstring says.
+    provider_identity: tuple[Field, ...] | None = None
 
     @classmethod
     def of(cls, source: SourceConfig) -> _Options:
         """The connector's options from the source's TOML table; ConfigError if invalid."""
         options = source.options
+        identity = options.get("provider_identity")
         try:
             classifier = Classifier.of(options)
+            provider = fixed_provider(options.get("provider"))
+            order = (
+                None
+                if identity is None
+                else identity_order(identity, "option 'provider_identity'", IDENTITY_FIELDS)
+            )
         except ConfigError as error:
             raise ConfigError(f"source {source.name!r}: {error}") from None
         language = options.get("language", "it")
@@ -226,7 +271,7 @@ class _Options:
         member = options.get("alliance_member", False)
         if not isinstance(member, bool):
             raise ConfigError(f"source {source.name!r}: 'alliance_member' must be true or false")
-        return cls(classifier, _language_code(language) or "it", member)
+        return cls(classifier, _language_code(language) or "it", member, provider, order)
 
 
 # --- Reading the document --------------------------------------------------------------
@@ -476,12 +521,17 @@ def _language_code(text: str) -> str | None:
 class _Reader:
     """Turns a document's graph into records, in dependency order."""
 
-    def __init__(self, graph: _Graph, options: _Options) -> None:
+    def __init__(self, graph: _Graph, options: _Options, url: str) -> None:
         self.graph = graph
         self.options = options
+        # The address relative URLs are resolved against (a local file's path is none).
+        self.base = url if url.startswith(_HTTP) else None
         self.priced: defaultdict[str, list[_Node]] = defaultdict(list)
         self.prices: set[str] = set()
         self.listed_by: dict[str, _Node] = {}
+        # The Service whose `hasOfferCatalog` lists a node: the node is one of its variants.
+        self.catalogued_by: dict[str, _Node] = {}
+        self.catalogues: set[str] = set()  # the Services whose catalogue lists something
         self.providing: set[str] = set()
         self.locations: dict[str, LocationRecord] = {}
         self.location_problems: dict[str, Problem] = {}
@@ -491,24 +541,34 @@ class _Reader:
         """Providers, then locations, then offerings, and the problems of each."""
         offerings = [self._read_offering(node) for node in self._offering_nodes()]
         providers = [self._read_provider(node) for node in self._provider_nodes()]
+        if self.options.provider is not None:
+            providers.insert(0, self.options.provider)
         yield from _merged(providers)
         yield from self.location_problems.values()
         yield from self.locations.values()
         yield from _unique(offerings)
 
     def _index(self) -> None:
-        """Which Offers price which nodes, and which organisation lists which offer."""
+        """Which Offers price which nodes, which organisation lists (or sells) which offer,
+        and which Service's catalogue lists which."""
         for node in self.graph.nodes.values():
             for offer in self._nodes(node.values("offers")):
                 self.prices.add(offer.key)
+                sellers = self._nodes(offer.values(*_SELLER_PROPERTIES))
+                if sellers:
+                    self.listed_by.setdefault(node.key, sellers[0])
             if node.types & OFFER_TYPES:
                 self._index_offer(node)
             if self._is_organization(node):
                 for listed in self._listed(node):
                     self.listed_by.setdefault(listed.key, node)
+            elif node.values("hasOfferCatalog"):
+                for listed in self._listed(node):
+                    self.catalogued_by.setdefault(listed.key, node)
+                    self.catalogues.add(node.key)
 
     def _index_offer(self, offer: _Node) -> None:
-        sellers = self._nodes(offer.values("offeredBy", "seller"))
+        sellers = self._nodes(offer.values(*_SELLER_PROPERTIES))
         for item in self._nodes(offer.values("itemOffered")):
             self.prices.add(offer.key)
             self.priced[item.key].append(offer)
@@ -549,6 +609,8 @@ class _Reader:
         try:
             external_id = self._provider_id(node)
             record = self._provider(node, external_id)
+        except _Unidentified as error:
+            return Problem("provider", external_id, str(error))
         except ValueError as error:
             return Problem("provider", external_id, f"{_label(node)}: {error}")
         for place in self._premises(node, external_id):
@@ -565,18 +627,42 @@ class _Reader:
             vat_number=self._vat(node),
             alliance_member=self.options.alliance_member,
             description=self._text(node, "description", "it"),
-            website=self._first(node, "url"),
+            website=self._url(self._first(node, "url")),
             email=_mailbox(self._first(node, "email")),
             phone=self._first(node, "telephone"),
         )
 
     def _provider_id(self, node: _Node) -> str:
+        if self.options.provider_identity is not None:
+            return self._identity(node, self.options.provider_identity)
         if node.external_id:
             return node.external_id
         vat = self._vat(node)
         if vat:
             return f"vat:{iva.compact(vat)}"
         return _derived("org", fold(self._name(node) or ""))
+
+    def _identity(self, node: _Node, order: tuple[Field, ...]) -> str:
+        """An organisation's id by the `provider_identity` option: its first field present."""
+        named = {name for names in order for name in names}
+        found = identify({name: self._identity_field(node, name) for name in named}, order)
+        if found is None:
+            wanted = " or ".join("+".join(f"'{name}'" for name in names) for names in order)
+            raise _Unidentified(
+                f"{_label(node)} has no {wanted} (the fields of the option 'provider_identity')"
+            )
+        return found
+
+    def _identity_field(self, node: _Node, name: str) -> str | None:
+        if name == "@id":
+            return node.external_id
+        if name in {"name", "legalName"}:
+            return self._text(node, name, "it") or self._any_text(node, name)
+        if name == "email":
+            return _mailbox(self._first(node, "email"))
+        if name == "url":
+            return self._url(self._first(node, "url"))
+        return self._any_text(node, name)  # an identifier's PropertyValue identifies nothing
 
     def _vat(self, node: _Node) -> str | None:
         return self._single(node, "vatID") or self._single(node, "taxID")
@@ -617,9 +703,11 @@ class _Reader:
         street = (
             self._single(address, "streetAddress") if address else self._single(node, "address")
         )
-        cap = self._single(address, "postalCode") if address else None
+        italian = address is None or self._in_italy(address)
+        cap = self._single(address, "postalCode") if address and italian else None
         city = self._single(address, "addressLocality") if address else None
         region = (self._single(address, "addressRegion") or "").upper() if address else ""
+        region = region if italian else ""
         latitude = _degrees(self._single(geo, "latitude"))
         longitude = _degrees(self._single(geo, "longitude"))
         if not (street or cap) and latitude is None and longitude is None:
@@ -638,6 +726,19 @@ class _Reader:
             longitude=longitude,
         )
 
+    def _in_italy(self, address: _Node) -> bool:
+        """Whether an address is in Italy: its `addressCountry` (a code, a name or a Country
+        node) says so, or it does not say."""
+        countries = set()
+        for value in address.values("addressCountry"):
+            if isinstance(value, _Ref):
+                text = self._any_text(self.graph.nodes[value.key], "name")
+            else:
+                text = value.text if isinstance(value, _Tagged) else str(value)
+            if text and fold(text):
+                countries.add(fold(text))
+        return countries <= _ITALY
+
     # --- offerings
 
     def _offering_nodes(self) -> list[_Node]:
@@ -646,6 +747,8 @@ class _Reader:
     def _is_offering(self, node: _Node) -> bool:
         if node.key in self.prices:
             return False
+        if node.key in self.catalogues and not node.values("name"):
+            return False  # the heading of a catalogue of services, not one of them
         if node.types & (OFFER_TYPES | OFFERING_TYPES):
             return True
         return node.key in self.priced and not self._is_organization(node)
@@ -653,18 +756,39 @@ class _Reader:
     def _read_offering(self, node: _Node) -> OfferingRecord | Problem:
         try:
             provider = self._provider_of(node)
-            provider_id = self._provider_id(provider)
+            if isinstance(provider, ProviderRecord):
+                provider_id = provider.external_id
+            else:
+                provider_id = self._provider_id(provider)
             title_it = self._title(node)
+        except _Unidentified as error:
+            return Problem("offering", node.external_id, f"{_label(node)}: its provider {error}")
         except ValueError as error:
             return Problem("offering", node.external_id, f"{_label(node)}: {error}")
-        self.providing.add(provider.key)
+        if isinstance(provider, _Node):
+            self.providing.add(provider.key)
         external_id = node.external_id or _derived("offering", fold(title_it), provider_id)
         try:
             return self._offering(node, external_id, provider, provider_id, title_it)
         except ValueError as error:
             return Problem("offering", external_id, f"{_label(node)}: {error}")
 
-    def _provider_of(self, node: _Node) -> _Node:
+    def _provider_of(self, node: _Node) -> _Node | ProviderRecord:
+        """The organisation behind an offering (or behind the Service whose catalogue lists
+        it), else the source's `provider` option."""
+        for candidate in (node, *self._catalogues(node)):
+            provider = self._named_provider(candidate)
+            if provider is not None:
+                return provider
+        if self.options.provider is not None:
+            return self.options.provider
+        raise ValueError(
+            "it names no provider (provider, organizer, brand, offeredBy, seller or"
+            " serviceOperator), no organisation lists it, and the source has no option"
+            " 'provider'"
+        )
+
+    def _named_provider(self, node: _Node) -> _Node | None:
         named = node.values(*_PROVIDER_PROPERTIES)
         for value in named:
             provider = self.graph.node(value)
@@ -674,7 +798,18 @@ class _Reader:
             raise ValueError(f"its provider {_describe(named[0])} is not described in the document")
         if node.key in self.listed_by:
             return self.listed_by[node.key]
-        raise ValueError("it has no provider (provider, organizer, brand, offeredBy or seller)")
+        # GovernmentService: "the operating organization, if different from the provider".
+        operators = self._nodes(node.values("serviceOperator"))
+        return next((o for o in operators if o.values("name", "legalName")), None)
+
+    def _catalogues(self, node: _Node) -> Iterator[_Node]:
+        """The Services whose catalogue lists a node, the nearest first."""
+        seen = {node.key}
+        parent = self.catalogued_by.get(node.key)
+        while parent is not None and parent.key not in seen:
+            seen.add(parent.key)
+            yield parent
+            parent = self.catalogued_by.get(parent.key)
 
     def _title(self, node: _Node) -> str:
         title = self._text(node, "name", "it")
@@ -687,15 +822,22 @@ class _Reader:
         raise ValueError("it has no name")
 
     def _offering(
-        self, node: _Node, external_id: str, provider: _Node, provider_id: str, title_it: str
+        self,
+        node: _Node,
+        external_id: str,
+        provider: _Node | ProviderRecord,
+        provider_id: str,
+        title_it: str,
     ) -> OfferingRecord:
         offers = self._offers(node)
         locations, online = self._locations(node, offers)
         sited = any(is_site for _, is_site in self._place_values(node, offers))
-        if not locations and not online and not sited:
+        if not locations and not online and not sited and isinstance(provider, _Node):
             locations = tuple(place.external_id for place in self._premises(provider, provider_id))
         online = online and not locations
         min_age, max_age = self._ages(node)
+        valid_from, valid_until = self._validity(offers)
+        booking_url = self._first(node, "url") or _first(self._first(o, "url") for o in offers)
         return OfferingRecord(
             external_id=external_id,
             provider_external_id=provider_id,
@@ -707,25 +849,47 @@ class _Reader:
             delivery_mode=DeliveryMode.ONLINE if online else DeliveryMode.IN_PERSON,
             status=self._status(node),
             languages=self._languages(node),
-            cost_options=tuple(dict.fromkeys(self._cost(o, node) for o in offers)),
-            booking_url=self._first(node, "url") or _first(self._first(o, "url") for o in offers),
+            cost_options=self._costs(node, offers),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            booking_url=self._url(booking_url),
             email=_mailbox(self._first(node, "email")),
             location_external_ids=locations,
             schedules=self._schedules(node),
             min_age=min_age,
             max_age=max_age,
+            eligibility_description=self._audience(node),
             last_modified=_moment(self._single(node, "dateModified"))[0],
         )
 
     def _offers(self, node: _Node) -> list[_Node]:
+        """An offering's Offers: itself when it is one, its own and its course instances'
+        `offers`, and the Offers whose `itemOffered` it is."""
         offers = [node] if node.types & OFFER_TYPES else []
-        for value in node.values("offers"):
-            offer = self.graph.node(value)
-            if offer is None:
-                raise ValueError(f"its offers hold {value!r}, not an Offer")
-            offers.append(offer)
+        for holder in (node, *self._nodes(node.values("hasCourseInstance"))):
+            for value in holder.values("offers"):
+                offer = self.graph.node(value)
+                if offer is None:
+                    raise ValueError(f"its offers hold {value!r}, not an Offer")
+                offers.append(offer)
         offers += self.priced.get(node.key, [])
         return list({offer.key: offer for offer in offers}.values())
+
+    def _validity(self, offers: list[_Node]) -> tuple[date | None, date | None]:
+        """The first and last day an offering can be had: from its earliest offer's
+        `validFrom` to its latest offer's `validThrough`, open at an end where any offer is."""
+        starts = [_day(self._single(offer, "validFrom"), "validFrom") for offer in offers]
+        ends = [_day(self._single(offer, "validThrough"), "validThrough") for offer in offers]
+        first = min(filter(None, starts)) if offers and all(starts) else None
+        last = max(filter(None, ends)) if offers and all(ends) else None
+        return first, last
+
+    def _costs(self, node: _Node, offers: list[_Node]) -> tuple[CostOptionRecord, ...]:
+        """The prices of an offering's offers; an Offer that says nothing of one (no price,
+        name or description) only says the item is offered, and gives none."""
+        costs = (self._cost(offer, node) for offer in offers)
+        told = (c for c in costs if c.amount_cents is not None or c.label or c.description)
+        return tuple(dict.fromkeys(told))
 
     def _cost(self, offer: _Node, offering: _Node) -> CostOptionRecord:
         specification = self._node(offer, "priceSpecification")
@@ -736,8 +900,9 @@ class _Reader:
         currency = self._single(offer, "priceCurrency")
         if currency is None and specification is not None:
             currency = self._single(specification, "priceCurrency")
+        label = self._text(offer, "name", "it") or self._any_text(offer, "category")
         return CostOptionRecord(
-            label=None if offer is offering else self._text(offer, "name", "it"),
+            label=None if offer is offering else label,
             amount_cents=None if price is None else _cents(price),
             currency=(currency or "EUR").upper(),
             description=None if offer is offering else self._text(offer, "description", "it"),
@@ -783,7 +948,8 @@ class _Reader:
 
     def _online(self, node: _Node) -> bool:
         modes = {_term(mode) for mode in self._all(node, "eventAttendanceMode")}
-        course_modes = {fold(mode) for mode in self._all(node, "courseMode")}
+        instances = self._nodes(node.values("hasCourseInstance"))
+        course_modes = {fold(m) for n in (node, *instances) for m in self._all(n, "courseMode")}
         channels = self._nodes(node.values("availableChannel"))
         remote = bool(channels) and all(
             c.values("serviceUrl") and not c.values("serviceLocation") for c in channels
@@ -795,7 +961,14 @@ class _Reader:
 
     def _terms(self, node: _Node) -> list[tuple[str, ...]]:
         """The category terms of a node, each in its forms: a text, or a term node's codes,
-        names and id."""
+        names and id; a catalogue's service without any has its Service's."""
+        for holder in (node, *self._catalogues(node)):
+            terms = self._own_terms(holder)
+            if terms:
+                return terms
+        return []
+
+    def _own_terms(self, node: _Node) -> list[tuple[str, ...]]:
         terms: list[tuple[str, ...]] = []
         for value in node.values("category", "serviceType"):
             term = self.graph.node(value) if isinstance(value, _Ref) else None
@@ -811,7 +984,10 @@ class _Reader:
         return terms
 
     def _languages(self, node: _Node) -> tuple[str, ...]:
-        codes = (self._language_of(value) for value in node.values("availableLanguage"))
+        """The languages of an offering and of its service channels."""
+        holders = (node, *self._nodes(node.values("availableChannel")))
+        values = (value for holder in holders for value in holder.values("availableLanguage"))
+        codes = (self._language_of(value) for value in values)
         return tuple(dict.fromkeys(code for code in codes if code))
 
     def _status(self, node: _Node) -> OfferingStatus:
@@ -827,9 +1003,20 @@ class _Reader:
         if low is None and high is None and age_range:
             match = _AGE_RANGE.fullmatch(age_range)
             if match is None:
-                raise ValueError(f"typicalAgeRange {age_range!r} is not like '6-10' or '18-'")
+                raise ValueError(
+                    f"typicalAgeRange {age_range!r} is not like '6-10', '18-' or '18+'"
+                )
             low, high = int(match[1]), int(match[2]) if match[2] else None
         return low, high
+
+    def _audience(self, node: _Node) -> str | None:
+        """Who the offering is for, in the source's words: its audiences' Italian `name`
+        (else `audienceType`)."""
+        audiences = self._nodes(node.values("audience"))
+        texts = (
+            self._text(a, "name", "it") or self._text(a, "audienceType", "it") for a in audiences
+        )
+        return "; ".join(dict.fromkeys(text for text in texts if text)) or None
 
     def _schedules(self, node: _Node) -> tuple[ScheduleRecord, ...]:
         occasions = [node, *self._nodes(node.values("hasCourseInstance"))]
@@ -870,6 +1057,11 @@ class _Reader:
         """The first value of a property that may have several (telephone, url)."""
         found = self._all(node, name)
         return found[0] if found else None
+
+    def _url(self, value: str | None) -> str | None:
+        """A URL resolved against the page's address: the schema.org context types `url` as an
+        IRI, and JSON-LD 1.1 resolves a relative IRI against the document's ("Base IRI")."""
+        return urljoin(self.base, value) if value and self.base else value
 
     def _single(self, node: _Node, name: str) -> str | None:
         """The value of a property that has at most one (a price, a date)."""
@@ -991,6 +1183,16 @@ def _mailbox(value: str | None) -> str | None:
     return value.removeprefix("mailto:").strip() or None
 
 
+def _day(value: str | None, name: str) -> date | None:
+    """The Europe/Rome calendar day of an ISO 8601 date or date-time (local times being
+    Rome's)."""
+    try:
+        moment, _ = _moment(value)
+    except ValueError as error:
+        raise ValueError(f"{name} {error}") from None
+    return None if moment is None else moment.astimezone(ROME).date()
+
+
 def _degrees(value: str | None) -> float | None:
     if value is None:
         return None
@@ -1023,9 +1225,14 @@ def _moment(value: str | None) -> tuple[datetime | None, bool]:
     if value is None:
         return None, False
     try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), ROME), True
-        moment = datetime.fromisoformat(value)
+        day_only = len(value) == 10
+        if day_only:
+            moment = datetime.combine(date.fromisoformat(value), time(), ROME)
+        else:
+            moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not an ISO 8601 date or date-time") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=ROME)), False
+    # A year from datetime's limits, so that time zones and a day more or less still compute.
+    if not 1 < moment.year < 9999:
+        raise ValueError(f"{value!r} is out of the range of dates")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=ROME)), day_only

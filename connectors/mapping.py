@@ -269,9 +269,7 @@ class RecordValues:
         return replace(record, **changes) if changes else record
 
 
-def _settable(
-    value: object, option: str, own: frozenset[str]
-) -> dict[str, dict[str, Any]]:
+def _settable(value: object, option: str, own: frozenset[str]) -> dict[str, dict[str, Any]]:
     if value is None:
         return {}
     if not isinstance(value, dict):

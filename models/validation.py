@@ -156,6 +156,10 @@ def check_schedule(schedule: ScheduleRecord) -> None:
     stored = Schedule.model_validate({"offering_id": 0, **schedule_values(schedule)})
     try:
         expand(stored, schedule.start, schedule.start + timedelta(days=1))
+    except OverflowError:
+        raise InvalidRecord(
+            f"schedule starting {schedule.start.isoformat()} is out of the range of dates"
+        ) from None
     except RecurrenceError as error:
         raise InvalidRecord(str(error)) from None
     except TooManyOccurrences:

@@ -1,11 +1,13 @@
 """The schema.org JSON-LD connector against real HTTP (uvicorn on 127.0.0.1) and local
-files: what each mapping rule yields, every fault the format can have, and two syncs end to
-end through the engine."""
+files: what each mapping rule yields, every fault the format can have, schema.org's own
+published examples (tests/fixtures/schemaorg) served as members' pages, and syncs end to end
+through the engine."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +34,7 @@ from connectors.records import (
     ScheduleRecord,
 )
 from connectors.sync import sync_source
+from hub.app import create_app
 from models import (
     Category,
     CostOption,
@@ -46,7 +49,10 @@ from models import (
 )
 from models.db import session_factory
 from models.enums import DeliveryMode
+from models.text import fold
 from tests.utils.fetching import Sleeps
+from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, Reply, Truncated
 
 Json = dict[str, Any]
@@ -552,6 +558,64 @@ async def test_organisation_without_a_name_is_a_provider_problem(
     ]
 
 
+async def test_provider_option_is_the_provider_of_what_names_none_and_operators_come_before(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
+    owner = {"id": "https://pagina.example/", "name": "Associazione Pagina", "vat_number": VAT}
+    event = {"@type": "Event", "name": "Concerto in cortile", "category": "Pediatria"}
+    operated = service(
+        None,
+        "Sportello",
+        provider=None,
+        serviceOperator={"@type": "GovernmentOrganization", "name": "Comune di Milano"},
+    )
+
+    items = await read_file(fetcher, tmp_path, graph(event, operated), provider=owner)
+
+    comune = derived("org", "comune di milano")
+    assert items == [
+        ProviderRecord("https://pagina.example/", "Associazione Pagina", vat_number=VAT),
+        ProviderRecord(comune, "Comune di Milano"),
+        OfferingRecord(
+            derived("offering", "concerto in cortile", "https://pagina.example/"),
+            "https://pagina.example/",
+            "Concerto in cortile",
+            categories=("health-checkup",),
+        ),
+        OfferingRecord(
+            derived("offering", "sportello", comune),
+            comune,
+            "Sportello",
+            categories=("health-checkup",),
+        ),
+    ]
+
+
+async def test_provider_identity_names_the_fields_that_identify_an_organisation(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
+    anonymous = {"@type": "Organization", "name": "Senza sito"}
+    nodes = [
+        clinic(url="https://studio.example/"),
+        service("https://s.example/1"),
+        service("https://s.example/2", "Altro", provider=anonymous),
+    ]
+
+    items = await read_file(fetcher, tmp_path, graph(*nodes), provider_identity=["url", "vatID"])
+
+    assert items == [
+        replace(PROVIDER, external_id="https://studio.example/", website="https://studio.example/"),
+        replace(PREMISES, provider_external_id="https://studio.example/"),
+        replace(offering("https://s.example/1"), provider_external_id="https://studio.example/"),
+        Problem(
+            "offering",
+            "https://s.example/2",
+            "Service https://s.example/2: its provider Organization 'Senza sito' has no 'url' or"
+            " 'vatID' (the fields of the option 'provider_identity')",
+        ),
+    ]
+
+
 # --- Offerings ------------------------------------------------------------------------
 
 
@@ -613,6 +677,49 @@ async def test_standalone_offer_describing_a_service_is_an_offering_priced_by_it
         "Elettrocardiogramma",
         cost_options=(CostOptionRecord(amount_cents=4500),),
     )
+
+
+async def test_offer_validity_spans_its_offers_in_europe_rome_days_open_where_one_is_open(
+    fetcher: Fetcher, tmp_path: Path
+) -> None:
+    season = [
+        {"@type": "Offer", "price": 80, "validFrom": "2026-03-02", "validThrough": "2026-06-30"},
+        {
+            "@type": "Offer",
+            "price": 60,
+            # 00:30 of 1 March and 06:30 of 1 July in Rome
+            "validFrom": "2026-02-28T23:30:00Z",
+            "validThrough": "2026-06-30T23:30:00-05:00",
+        },
+    ]
+    open_ended = [
+        {"@type": "Offer", "price": 80, "validFrom": "2026-09-01T09:00"},
+        {"@type": "Offer", "price": 60, "validFrom": "2026-10-01", "validThrough": "2026-12-31"},
+    ]
+    nodes = [
+        service("https://s.example/stagione", offers=season),
+        service("https://s.example/aperta", "Aperta", offers=open_ended),
+        {
+            "@type": "Offer",
+            "@id": "https://s.example/offerta",
+            "name": "Offerta",
+            "seller": {"@id": CLINIC},
+            "category": "Pediatria",
+            "validThrough": "2026-05-31T23:59:59+02:00",
+        },
+    ]
+
+    items = await read_file(fetcher, tmp_path, graph(clinic(), *nodes))
+
+    assert [
+        (item.external_id, item.valid_from, item.valid_until)
+        for item in items
+        if isinstance(item, OfferingRecord)
+    ] == [
+        ("https://s.example/stagione", date(2026, 3, 1), date(2026, 7, 1)),
+        ("https://s.example/aperta", date(2026, 9, 1), None),
+        ("https://s.example/offerta", None, date(2026, 5, 31)),
+    ]
 
 
 async def test_url_email_and_a_product_with_a_brand(fetcher: Fetcher, tmp_path: Path) -> None:
@@ -677,6 +784,10 @@ async def test_categories_map_terms_codes_and_term_nodes_and_fall_back_to_the_de
         ({"category": "sport"}, "option 'category': 'sport' is neither a category code"),
         ({"language": "klingonese"}, "'language' must be a language code"),
         ({"alliance_member": "yes"}, "'alliance_member' must be true or false"),
+        ({"provider": {"name": "Studio"}}, "'provider' needs an id and a name"),
+        ({"provider": {"id": "s", "name": "S", "fax": "1"}}, "'provider' has unknown key"),
+        ({"provider_identity": "vatID"}, "option 'provider_identity' must be a list"),
+        ({"provider_identity": ["vatID", "fax"]}, "option 'provider_identity': unknown field"),
     ],
 )
 def test_invalid_options_are_config_errors(
@@ -915,10 +1026,22 @@ async def test_event_and_course_dates_become_schedules_in_rome_with_status_and_a
     ("fields", "reason"),
     [
         ({"startDate": "domani"}, "'domani' is not an ISO 8601 date or date-time"),
-        ({"typicalAgeRange": "bambini"}, "typicalAgeRange 'bambini' is not like '6-10' or '18-'"),
+        (
+            {"typicalAgeRange": "bambini"},
+            "typicalAgeRange 'bambini' is not like '6-10', '18-' or '18+'",
+        ),
         ({"audience": {"suggestedMinAge": "tre"}}, "age 'tre' is not a number"),
         ({"offers": {"price": "12,50"}}, "price '12,50' is not a number"),
         ({"offers": {"price": "NaN"}}, "price 'NaN' is not a number"),
+        (
+            {"offers": {"price": 10, "validThrough": "31/12/2026"}},
+            "validThrough '31/12/2026' is not an ISO 8601 date or date-time",
+        ),
+        (
+            {"offers": {"price": 10, "validFrom": "0001-01-01T00:00+14:00"}},
+            "validFrom '0001-01-01T00:00+14:00' is out of the range of dates",
+        ),
+        ({"startDate": "9999-12-31"}, "'9999-12-31' is out of the range of dates"),
         ({"offers": "Gratis"}, "its offers hold 'Gratis', not an Offer"),
         ({"offers": {"price": [10, 20]}}, "'price' has several values: '10' and '20'"),
         ({"offers": {"price": {"@type": "PriceSpecification"}}}, "'price' is a node, not a value"),
@@ -1167,8 +1290,9 @@ async def test_service_without_name_or_provider_is_a_problem_even_after_schema_d
         Problem(
             "offering",
             "https://s.example/moved",
-            "Service https://s.example/moved: it has no provider "
-            "(provider, organizer, brand, offeredBy or seller)",
+            "Service https://s.example/moved: it names no provider (provider, organizer,"
+            " brand, offeredBy, seller or serviceOperator), no organisation lists it, and the"
+            " source has no option 'provider'",
         ),
         Problem(
             "offering",
@@ -1290,6 +1414,496 @@ async def test_demo_files_load_without_problems(fetcher: Fetcher, tmp_path: Path
         ("Note in Cortile APS", False),
         ("Centro Nuoto Città Studi", False),
     ]
+
+
+# --- schema.org's own examples (tests/fixtures/schemaorg) ------------------------------
+
+SCHEMAORG = Path(__file__).resolve().parents[1] / "fixtures" / "schemaorg"
+# The sources a member would declare for these pages: each page's own terms mapped to the
+# hub's categories, the page's owner as `provider` where its events name no organizer, and
+# organisations without an @id known by their web address, else their name.
+SCHEMAORG_SOURCES = """
+[[source]]
+name = "eg-0169"
+kind = "jsonld"
+url = "{server}/eg-0169.html"
+provider_identity = ["@id", "url", "name"]
+[source.categories]
+"Psychiatric Emergency Services" = "psychological-support"
+
+[[source]]
+name = "eg-0301"
+kind = "jsonld"
+url = "{server}/eg-0301.html"
+provider_identity = ["@id", "url", "name"]
+[source.categories]
+"https://schema.org/BusinessSupport" = "business-services"
+
+[[source]]
+name = "eg-0168"
+kind = "jsonld"
+url = "{server}/eg-0168.html"
+category = "WORK_SERVICES"
+
+[[source]]
+name = "eg-0396"
+kind = "jsonld"
+url = "{server}/eg-0396.html"
+[source.categories]
+"Weekly home cleaning" = "LEISURE_WORK_LIFE"
+
+[[source]]
+name = "eg-0421"
+kind = "jsonld"
+url = "{server}/eg-0421.html"
+category = "LEISURE_WORK_LIFE"
+
+[[source]]
+name = "eg-0278"
+kind = "jsonld"
+url = "{server}/eg-0278.html"
+category = "career"
+
+[[source]]
+name = "eg-0352"
+kind = "jsonld"
+url = "{server}/eg-0352.html"
+category = "business-services"
+
+[[source]]
+name = "eg-0461"
+kind = "jsonld"
+url = "{server}/eg-0461.html"
+category = "culture"
+provider = { id = "wells-fargo-center", name = "Wells Fargo Center" }
+
+[[source]]
+name = "eg-0202"
+kind = "jsonld"
+url = "{server}/eg-0202.html"
+category = "culture"
+provider = { id = "http://www.bbking.com/", name = "B.B. King", website = "http://www.bbking.com/" }
+
+[[source]]
+name = "eg-0426"
+kind = "jsonld"
+url = "{server}/eg-0426.html"
+category = "fitness-sport"
+provider = { id = "http://www.runwildmissoula.org/", name = "Run Wild Missoula" }
+
+[[source]]
+name = "eg-0014"
+kind = "jsonld"
+url = "{server}/eg-0014.html"
+category = "culture"
+provider_identity = ["@id", "url", "name"]
+
+[[source]]
+name = "eg-0170"
+kind = "jsonld"
+url = "{server}/eg-0170.html"
+category = "culture"
+provider_identity = ["@id", "url", "name"]
+
+[[source]]
+name = "eg-4468b"
+kind = "jsonld"
+url = "{server}/eg-4468b.html"
+category = "culture"
+provider_identity = ["@id", "url", "name"]
+
+[[source]]
+name = "eg-0337"
+kind = "jsonld"
+url = "{server}/eg-0337.html"
+category = "courses"
+
+[[source]]
+name = "eg-0338"
+kind = "jsonld"
+url = "{server}/eg-0338.html"
+category = "courses"
+
+[[source]]
+name = "eg-0378"
+kind = "jsonld"
+url = "{server}/eg-0378.html"
+
+[[source]]
+name = "eg-0193"
+kind = "jsonld"
+url = "{server}/eg-0193.html"
+"""
+
+
+def schemaorg_sources(feed_server: FeedServer, tmp_path: Path) -> dict[str, SourceConfig]:
+    """SCHEMAORG_SOURCES by name, each example page served as a member's web page."""
+    for page in SCHEMAORG.glob("*.html"):
+        feed_server.serve(f"/{page.name}", page.read_bytes(), content_type="text/html")
+    path = tmp_path / "schemaorg.toml"
+    path.write_text(SCHEMAORG_SOURCES.replace("{server}", feed_server.url("")))
+    return {source.name: source for source in load_sources(path)}
+
+
+async def read_example(fetcher: Fetcher, source: SourceConfig) -> list[Item]:
+    """The items of one example page, without the final checkpoint."""
+    items = await read(fetcher, source)
+    assert isinstance(items[-1], Checkpoint)
+    return items[:-1]
+
+
+def address_id(street: str, cap: str, city: str) -> str:
+    return derived("address", fold(street), cap, fold(city))
+
+
+def offering_id(title: str, provider_id: str) -> str:
+    return derived("offering", fold(title), provider_id)
+
+
+async def test_schemaorg_government_services_by_their_provider_or_operator_with_channels(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    va = "US Department of Veterans Affairs"
+    sba = "US Small Business Administration"
+    # No addressCountry: the address reads as an Italian one, CAP and province included.
+    hospital = address_id("1400 VFW Parkway", "02132", "West Roxbury")
+
+    mental_health = await read_example(fetcher, sources["eg-0169"])
+    loans = await read_example(fetcher, sources["eg-0301"])
+
+    assert mental_health == [
+        ProviderRecord(va, va),
+        LocationRecord(
+            hospital,
+            name="VA Boston -- West Roxbury",
+            address="1400 VFW Parkway",
+            cap="02132",
+            city="West Roxbury",
+            province="MA",
+        ),
+        OfferingRecord(
+            offering_id("Veterans Affairs Emergency Mental Health", va),
+            va,
+            "Veterans Affairs Emergency Mental Health",
+            categories=("psychological-support",),
+            languages=("es",),
+            location_external_ids=(hospital,),
+            eligibility_description="Veterans",
+        ),
+    ]
+    assert loans == [
+        ProviderRecord(sba, sba),
+        OfferingRecord(
+            offering_id("Paycheck Protection Program", sba),
+            sba,
+            "Paycheck Protection Program",
+            categories=("business-services",),
+            booking_url="https://www.sba.gov/funding-programs/loans/coronavirus-relief-options/paycheck-protection-program-ppp",
+            eligibility_description="Small businesses",
+        ),
+    ]
+
+
+async def test_schemaorg_catalogue_of_a_service_lists_offerings_of_its_provider(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    acme = derived("org", "acme home cleaning")
+
+    items = await read_example(fetcher, sources["eg-0396"])
+
+    assert items == [
+        ProviderRecord(acme, "ACME Home Cleaning"),
+        *(
+            OfferingRecord(offering_id(title, acme), acme, title, categories=("leisure-work-life",))
+            for title in (
+                "Apartment light cleaning",
+                "House light cleaning up to 2 bedrooms",
+                "House light cleaning 3+ bedrooms",
+                "Window washing",
+                "Carpet cleaning",
+                "Move in/out cleaning",
+            )
+        ),
+    ]
+
+
+async def test_schemaorg_offers_are_labelled_prices_in_their_currency_and_sellers_provide(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    college = derived("org", "acme community college")
+    campus = address_id("123 Main Street", "02134", "Boston")
+    condition = "You need to be aged 18 or over, and UK resident to apply"
+
+    program = await read_example(fetcher, sources["eg-0278"])
+    accounts = await read_example(fetcher, sources["eg-0352"])
+    game = await read_example(fetcher, sources["eg-0461"])
+
+    assert program[1:] == [
+        LocationRecord(
+            campus,
+            provider_external_id=college,
+            name="ACME Community College",
+            address="123 Main Street",
+            cap="02134",
+            city="Boston",
+            province="MA",
+        ),
+        OfferingRecord(
+            offering_id("Undergraduate CS degree from ACME College", college),
+            college,
+            "Undergraduate CS degree from ACME College",
+            categories=("career",),
+            cost_options=(
+                CostOptionRecord("Resident Tuition", 1627800, "USD"),
+                CostOptionRecord("International Tuition", 3734400, "USD"),
+                CostOptionRecord("Other Tuition", 3559900, "USD"),
+                CostOptionRecord("Room and Board", 1358800, "USD"),
+            ),
+            booking_url="http://www.acme.edu/CS",
+            location_external_ids=(campus,),
+        ),
+    ]
+    assert accounts[0] == ProviderRecord("http://rbs.co.uk", "RBS")
+    bank_offerings = [item for item in accounts if isinstance(item, OfferingRecord)]
+    assert [
+        (o.title_it, o.provider_external_id, [(c.amount_cents, c.currency) for c in o.cost_options])
+        for o in bank_offerings
+    ] == [
+        ("Select  account", "http://rbs.co.uk", [(0, "EUR")]),
+        ("Select Silver account", "http://rbs.co.uk", [(1000, "GBP")]),
+        ("Select Platinum account", "http://rbs.co.uk", [(1600, "GBP")]),
+        ("Black account", "http://rbs.co.uk", [(2400, "GBP")]),
+    ]
+    assert all((o.cost_options[0].description or "").startswith(condition) for o in bank_offerings)
+    assert game == [
+        ProviderRecord("wells-fargo-center", "Wells Fargo Center"),
+        OfferingRecord(
+            offering_id(
+                "Miami Heat at Philadelphia 76ers - Game 3 (Home Game 1)", "wells-fargo-center"
+            ),
+            "wells-fargo-center",
+            "Miami Heat at Philadelphia 76ers - Game 3 (Home Game 1)",
+            categories=("culture",),
+            cost_options=(CostOptionRecord(amount_cents=3500, currency="USD"),),
+            booking_url=feed_server.url("/nba-miami-philidelphia-game3.html"),
+            schedules=(ScheduleRecord(datetime(2016, 4, 21, 20, tzinfo=ROME)),),
+        ),
+    ]
+
+
+async def test_schemaorg_event_offers_give_valid_days_prices_schedules_and_venues(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    minus5 = timezone(timedelta(hours=-5))
+    venue = address_id("79 Washington St.", "", "Providence")  # in the US: no CAP
+
+    concert = await read_example(fetcher, sources["eg-0202"])
+    marathon = await read_example(fetcher, sources["eg-0426"])
+    reading = await read_example(fetcher, sources["eg-0014"])
+    opera = await read_example(fetcher, sources["eg-0170"])
+    dance = await read_example(fetcher, sources["eg-4468b"])
+
+    bbking = "http://www.bbking.com/"
+    assert concert == [
+        ProviderRecord(bbking, "B.B. King", website=bbking),
+        LocationRecord(
+            venue, name="Lupo's Heartbreak Hotel", address="79 Washington St.", city="Providence"
+        ),
+        OfferingRecord(
+            offering_id('B.B. King with Jonathon "Boogie" Long', bbking),
+            bbking,
+            'B.B. King with Jonathon "Boogie" Long',
+            categories=("culture",),
+            cost_options=(
+                CostOptionRecord("General Admission", 6325, "USD"),
+                CostOptionRecord("VIP Experience", 29900, "USD"),
+            ),
+            valid_from=None,  # General Admission gives no dates, only VIP Experience does
+            valid_until=None,
+            booking_url="http://www.bbking.com/events/apr12-providence.html",
+            location_external_ids=(venue,),
+            schedules=(
+                ScheduleRecord(
+                    datetime(2014, 4, 12, 19, 30, tzinfo=ROME),
+                    datetime(2014, 4, 12, 22, tzinfo=ROME),
+                ),
+            ),
+            min_age=18,
+        ),
+    ]
+    (marathon_offering,) = [item for item in marathon if isinstance(item, OfferingRecord)]
+    assert (marathon_offering.description_it or "").startswith("The Missoula Marathon course")
+    assert replace(marathon_offering, description_it=None) == OfferingRecord(
+        offering_id("The Missoula Marathon", "http://www.runwildmissoula.org/"),
+        "http://www.runwildmissoula.org/",
+        "The Missoula Marathon",
+        categories=("fitness-sport",),
+        cost_options=(
+            CostOptionRecord(amount_cents=8500, currency="USD"),
+            CostOptionRecord(amount_cents=9500, currency="USD"),
+            CostOptionRecord(amount_cents=12500, currency="USD"),
+        ),
+        valid_from=date(2015, 10, 1),
+        valid_until=date(2016, 7, 9),
+        booking_url="http://www.runwildmissoula.org/runwild/index.php/ID/mmar2016/fuseaction/register.main.htm",
+        schedules=(ScheduleRecord(datetime(2016, 7, 10, 6, tzinfo=ROME)),),
+    )
+    assert [
+        (o.title_it, o.provider_external_id, o.delivery_mode, o.valid_from, o.valid_until)
+        for o in reading + opera + dance
+        if isinstance(o, OfferingRecord)
+    ] == [
+        (
+            "Story Time Reading",
+            "https://torytimereadings.com.com",
+            DeliveryMode.ONLINE,
+            date(2020, 7, 1),
+            None,
+        ),
+        (
+            "The Adventures of Kira and Morrison",
+            "https://kiraandmorrisonmusic.com",
+            DeliveryMode.IN_PERSON,
+            date(2024, 5, 21),
+            None,
+        ),
+        (
+            "Rinse",
+            "https://nac-cna.ca/en/indigenoustheatre",
+            DeliveryMode.IN_PERSON,
+            date(2025, 6, 12),
+            None,
+        ),
+    ]
+    assert [o.schedules for o in reading + opera + dance if isinstance(o, OfferingRecord)] == [
+        (
+            ScheduleRecord(
+                datetime(2020, 7, 24, 16, tzinfo=UTC), datetime(2020, 7, 24, 16, 30, tzinfo=UTC)
+            ),
+        ),
+        (
+            ScheduleRecord(
+                datetime(2025, 7, 21, 19, tzinfo=minus5), datetime(2025, 7, 21, 23, tzinfo=minus5)
+            ),
+        ),
+        (
+            ScheduleRecord(
+                datetime(2026, 1, 22, 20, tzinfo=minus5), datetime(2026, 1, 22, 21, tzinfo=minus5)
+            ),
+        ),
+    ]
+    assert [item for item in dance if isinstance(item, LocationRecord)] == [
+        LocationRecord(
+            "https://nac-cna.ca/venue/studio#Place",
+            name="Azrieli Studio",
+            address="1 Elgin Street",
+            city="Ottawa",  # in Canada: its postal code and province are not Italian codes
+        )
+    ]
+
+
+async def test_schemaorg_courses_online_by_their_instances_and_relative_urls_resolved(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    hopkins = derived("org", "johns hopkins university")
+    bristol = derived("org", "university of bristol")
+
+    toolbox = await read_example(fetcher, sources["eg-0337"])
+    physics = await read_example(fetcher, sources["eg-0338"])
+
+    assert toolbox == [
+        ProviderRecord(hopkins, "Johns Hopkins University"),
+        OfferingRecord(
+            offering_id("The Data Scientist's Toolbox", hopkins),
+            hopkins,
+            "The Data Scientist's Toolbox",
+            categories=("courses",),
+            delivery_mode=DeliveryMode.ONLINE,
+            cost_options=(CostOptionRecord(amount_cents=0),),
+        ),
+    ]
+    assert physics == [
+        ProviderRecord(
+            bristol,
+            "University of Bristol",
+            website=feed_server.url("/provider/324/university-of-bristol"),
+        ),
+        OfferingRecord(
+            offering_id("Physics", bristol), bristol, "Physics", categories=("courses",)
+        ),
+    ]
+
+
+async def test_schemaorg_organisations_with_opening_hours_give_providers_and_premises_only(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    centre = derived("org", "music resource centre")
+    street = "School of Education - Music Resource Centre Laurentian University"
+
+    library = await read_example(fetcher, sources["eg-0378"])
+    store = await read_example(fetcher, sources["eg-0193"])
+
+    # Opening hours of an organisation have no place in the hub's provider and location
+    # records, and these pages describe no service to give them to.
+    assert library == [
+        ProviderRecord(centre, "Music Resource Centre", email="dscott@laurentian.ca"),
+        LocationRecord(
+            address_id(street, "", "Sudbury"),
+            provider_external_id=centre,
+            name="Music Resource Centre",
+            address=street,
+            city="Sudbury",
+        ),
+    ]
+    assert store == [
+        ProviderRecord(derived("org", "middle of nowhere foods"), "Middle of Nowhere Foods")
+    ]
+
+
+async def test_schemaorg_pages_without_a_provider_or_a_name_are_problems_saying_why(
+    feed_server: FeedServer, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    no_provider = (
+        "it names no provider (provider, organizer, brand, offeredBy, seller or"
+        " serviceOperator), no organisation lists it, and the source has no option 'provider'"
+    )
+    unowned = replace(sources["eg-0202"], options={"category": "culture"})
+
+    permit = await read_example(fetcher, sources["eg-0168"])
+    taxi = await read_example(fetcher, sources["eg-0421"])
+    concert = await read_example(fetcher, unowned)
+    english = await read_example(
+        fetcher,
+        replace(sources["eg-0169"], options={**sources["eg-0169"].options, "language": "en"}),
+    )
+
+    assert permit == [
+        Problem(
+            "offering",
+            None,
+            f"GovernmentService 'NYC Food Service Establishment Permit Service': {no_provider}",
+        )
+    ]
+    assert taxi == [Problem("offering", None, "TaxiService without @id: it has no name")]
+    assert [item for item in concert if isinstance(item, Problem)] == [
+        Problem(
+            "offering", None, f"MusicEvent 'B.B. King with Jonathon \"Boogie\" Long': {no_provider}"
+        )
+    ]
+    # The examples are in English: declared so, they have no Italian title to show.
+    assert english[-1] == Problem(
+        "offering",
+        None,
+        "GovernmentService 'Veterans Affairs Emergency Mental Health': it has no Italian name"
+        " (only: en)",
+    )
 
 
 # --- End to end through the sync engine -------------------------------------------------
@@ -1459,4 +2073,209 @@ async def test_sync_of_the_demo_files_quarantines_nothing(
         "HEALTH_WELLBEING",
         "FAMILY_CARE",
         "LEISURE_WORK_LIFE",
+    }
+
+
+SCHEMAORG_CATALOGUE = """
+query ($expired: Boolean!) {
+  offerings(first: 100, filter: {includeExpired: $expired}) {
+    edges {
+      node {
+        title deliveryMode validFrom validUntil eligibilityDescription
+        provider { name }
+        categories { code }
+        costOptions { label amount currency }
+        schedules { startsAt endsAt }
+        locations { name address cap city province inDistrict }
+      }
+    }
+  }
+  providers(first: 100) {
+    edges { node { name email website locations { address cap city } } }
+  }
+  sources { name lastRun { status quarantined { recordKind reason } } }
+}
+"""
+
+
+def shown(node: Json) -> tuple[Any, ...]:
+    """What the hub shows of an offering: provider, category, prices, the days it is valid,
+    when it starts, where it is."""
+    prices = [
+        " ".join(filter(None, (c["label"], c["amount"], c["currency"])))
+        for c in node["costOptions"]
+    ]
+    places = [
+        ", ".join(filter(None, (p["address"], p["cap"], p["city"]))) for p in node["locations"]
+    ]
+    return (
+        node["provider"]["name"],
+        [category["code"] for category in node["categories"]],
+        prices,
+        (node["validFrom"], node["validUntil"]),
+        [schedule["startsAt"] for schedule in node["schedules"]],
+        places,
+    )
+
+
+async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
+    sessions: Sessions,
+    engine: AsyncEngine,
+    feed_server: FeedServer,
+    client: httpx.AsyncClient,
+    fetcher: Fetcher,
+    tmp_path: Path,
+) -> None:
+    sources = schemaorg_sources(feed_server, tmp_path)
+    open_ended = (None, None)
+    cleaning = ["Apartment light cleaning", "House light cleaning up to 2 bedrooms"]
+    cleaning += ["House light cleaning 3+ bedrooms", "Window washing", "Carpet cleaning"]
+    cleaning += ["Move in/out cleaning"]
+
+    runs = [await sync_source(sessions, s, client, fetcher=fetcher) for s in sources.values()]
+    async with hub_client(create_app(engine=engine)) as http:
+        hub = GraphQLClient(http)
+        everything = await hub.data(SCHEMAORG_CATALOGUE, {"expired": True})
+        current = await hub.data(SCHEMAORG_CATALOGUE, {"expired": False})
+
+    offerings = {edge["node"]["title"]: edge["node"] for edge in everything["offerings"]["edges"]}
+    assert {title: shown(node) for title, node in offerings.items()} == {
+        **{
+            title: ("ACME Home Cleaning", ["leisure-work-life"], [], open_ended, [], [])
+            for title in cleaning
+        },
+        'B.B. King with Jonathon "Boogie" Long': (
+            "B.B. King",
+            ["culture"],
+            ["General Admission 63.25 USD", "VIP Experience 299.00 USD"],
+            open_ended,  # General Admission gives no dates
+            ["2014-04-12T17:30:00+00:00"],
+            ["79 Washington St., Providence"],
+        ),
+        "Black account": ("RBS", ["business-services"], ["24.00 GBP"], open_ended, [], []),
+        "Select  account": ("RBS", ["business-services"], ["0.00 EUR"], open_ended, [], []),
+        "Select Silver account": ("RBS", ["business-services"], ["10.00 GBP"], open_ended, [], []),
+        "Select Platinum account": (
+            "RBS",
+            ["business-services"],
+            ["16.00 GBP"],
+            open_ended,
+            [],
+            [],
+        ),
+        "Miami Heat at Philadelphia 76ers - Game 3 (Home Game 1)": (
+            "Wells Fargo Center",
+            ["culture"],
+            ["35.00 USD"],
+            open_ended,
+            ["2016-04-21T18:00:00+00:00"],
+            [],  # a city alone is an area, not a site
+        ),
+        "Paycheck Protection Program": (
+            "US Small Business Administration",
+            ["business-services"],
+            [],
+            open_ended,
+            [],
+            [],
+        ),
+        "Physics": ("University of Bristol", ["courses"], [], open_ended, [], []),
+        "Rinse": (
+            "NAC Indigenous Theatre",
+            ["culture"],
+            ["35.00 CAD"],
+            ("2025-06-12", None),
+            ["2026-01-23T01:00:00+00:00"],
+            ["1 Elgin Street, Ottawa"],
+        ),
+        "Story Time Reading": (
+            "Story Time Virtual Events",
+            ["culture"],
+            ["0.00 USD"],
+            ("2020-07-01", None),
+            ["2020-07-24T16:00:00+00:00"],
+            [],
+        ),
+        "The Adventures of Kira and Morrison": (
+            "Kira and Morrison Music",
+            ["culture"],
+            ["30.00 USD"],
+            ("2024-05-21", None),
+            ["2025-07-22T00:00:00+00:00"],
+            ["100 West Snickerpark Dr, Snickertown"],
+        ),
+        "The Data Scientist's Toolbox": (
+            "Johns Hopkins University",
+            ["courses"],
+            ["0.00 EUR"],
+            open_ended,
+            [],
+            [],
+        ),
+        "The Missoula Marathon": (
+            "Run Wild Missoula",
+            ["fitness-sport"],
+            ["85.00 USD", "95.00 USD", "125.00 USD"],
+            ("2015-10-01", "2016-07-09"),
+            ["2016-07-10T04:00:00+00:00"],
+            [],
+        ),
+        "Undergraduate CS degree from ACME College": (
+            "ACME Community College",
+            ["career"],
+            [
+                "Resident Tuition 16278.00 USD",
+                "International Tuition 37344.00 USD",
+                "Other Tuition 35599.00 USD",
+                "Room and Board 13588.00 USD",
+            ],
+            open_ended,
+            [],
+            ["123 Main Street, 02134, Boston"],  # no addressCountry: read as Italian
+        ),
+        "Veterans Affairs Emergency Mental Health": (
+            "US Department of Veterans Affairs",
+            ["psychological-support"],
+            [],
+            open_ended,
+            [],
+            ["1400 VFW Parkway, 02132, West Roxbury"],
+        ),
+    }
+    providers = {edge["node"]["name"]: edge["node"] for edge in everything["providers"]["edges"]}
+    assert providers["Music Resource Centre"] == {
+        "name": "Music Resource Centre",
+        "email": "dscott@laurentian.ca",
+        "website": None,
+        "locations": [
+            {
+                "address": "School of Education - Music Resource Centre Laurentian University",
+                "cap": None,  # a Canadian postal code is no CAP
+                "city": "Sudbury",
+            }
+        ],
+    }
+    assert providers["University of Bristol"]["website"] == feed_server.url(
+        "/provider/324/university-of-bristol"
+    )
+    assert "Middle of Nowhere Foods" in providers
+    assert offerings["Story Time Reading"]["deliveryMode"] == "ONLINE"
+    veterans = offerings["Veterans Affairs Emergency Mental Health"]
+    assert veterans["eligibilityDescription"] == "Veterans"
+    assert offerings["The Data Scientist's Toolbox"]["deliveryMode"] == "ONLINE"
+    # Past its last valid day, an offering is listed only when expired ones are asked for.
+    listed = {edge["node"]["title"] for edge in current["offerings"]["edges"]}
+    assert set(offerings) - listed == {"The Missoula Marathon"}
+    assert {run.status for run in runs} == {SyncStatus.SUCCEEDED}
+    assert {
+        source["name"]: [problem["reason"] for problem in source["lastRun"]["quarantined"]]
+        for source in everything["sources"]
+        if source["lastRun"]["quarantined"]
+    } == {
+        "eg-0168": [
+            "GovernmentService 'NYC Food Service Establishment Permit Service': it names no"
+            " provider (provider, organizer, brand, offeredBy, seller or serviceOperator), no"
+            " organisation lists it, and the source has no option 'provider'"
+        ],
+        "eg-0421": ["TaxiService without @id: it has no name"],
     }

@@ -205,6 +205,10 @@ START = datetime(2026, 10, 6, 16, 30, tzinfo=UTC)
             "both COUNT and UNTIL",
         ),
         (ScheduleRecord(START, rrule="FREQ=DAILY;INTERVAL=0"), "invalid RRULE"),
+        (
+            ScheduleRecord(datetime(9999, 12, 31, 23, tzinfo=UTC), rrule="FREQ=DAILY"),
+            "out of the range of dates",
+        ),
     ],
 )
 def test_schedules_must_be_expandable(schedule: ScheduleRecord, reason: str | None) -> None:
