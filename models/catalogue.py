@@ -537,6 +537,24 @@ class Catalogue:
             )
             self._dirty_locations.update(moved)
 
+    def _resolvable(
+        self,
+        records: Sequence[R],
+        known: Mapping[str, int],
+        reference: Callable[[R], str],
+        what: str,
+    ) -> list[R]:
+        """The records whose reference (to a provider or an offering) the catalogue knows;
+        the others are refused."""
+        resolvable = []
+        for record in records:
+            if reference(record) in known:
+                resolvable.append(record)
+            else:
+                reason = f"{what} {reference(record)!r} is unknown or quarantined"
+                self.outcome.refused.append(Refusal(record, reason, invalid=False))
+        return resolvable
+
     # Offerings -------------------------------------------------------------------------
 
     async def _offerings(self, records: list[OfferingRecord]) -> None:
@@ -544,14 +562,9 @@ class Catalogue:
             return
         session = self.session
         providers = await self._provider_ids([r.provider_external_id for r in records])
-        resolvable = []
-        for record in records:
-            if record.provider_external_id in providers:
-                resolvable.append(record)
-            else:
-                reason = f"provider {record.provider_external_id!r} is unknown or quarantined"
-                self.outcome.refused.append(Refusal(record, reason, invalid=False))
-        resolvable = _last_wins(resolvable)
+        resolvable = _last_wins(
+            self._resolvable(records, providers, lambda r: r.provider_external_id, "provider")
+        )
         existing = await self._existing(Offering, (r.external_id for r in resolvable))
         # Fast path: a stored hash equal to the plain content hash means nothing changed
         # and every location resolved last time; only the rest needs the context.
@@ -603,13 +616,9 @@ class Catalogue:
         if not records:
             return
         offerings = await self._offering_ids(r.offering_external_id for r in records)
-        resolvable = []
-        for record in records:
-            if record.offering_external_id in offerings:
-                resolvable.append(record)
-            else:
-                reason = f"offering {record.offering_external_id!r} is unknown or quarantined"
-                self.outcome.refused.append(Refusal(record, reason, invalid=False))
+        resolvable = self._resolvable(
+            records, offerings, lambda r: r.offering_external_id, "offering"
+        )
         existing = await self._existing(Slot, (r.external_id for r in resolvable))
         new, changed, unseen = self._split(resolvable, existing)
         await self._seen(Slot, unseen)
