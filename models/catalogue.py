@@ -197,6 +197,8 @@ class Catalogue:
         list (clearing the hash makes a reappearing record an update that restores it);
         how many."""
         run = self.writer.run_id
+        if run is None:
+            raise ValueError("only a sync run knows what it listed")
         withdrawn = await self.session.execute(
             self._withdrawing().where(
                 sa.or_(col(Offering.seen_run_id).is_(None), col(Offering.seen_run_id) != run)
