@@ -110,8 +110,7 @@ async def sync_source(
             await _close_interrupted_runs(session, source_id)
             run = SyncRun(source_id=source_id)
             session.add(run)
-        run_id = row_id(run.id)
-        writer = _Writer(sessions, run_id, lock, _identity(config, source_id, run_id))
+        writer = _Writer(sessions, lock, _identity(config, source_id, row_id(run.id)))
         try:
             await _drain(connector.records(), writer, batch_size, progress)
             if connector.complete_snapshot:
@@ -202,12 +201,10 @@ class _Writer:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        run_id: int,
         lock: SourceLock,
         identity: Writer,
     ) -> None:
         self.sessions = sessions
-        self.run_id = run_id
         self.lock = lock
         self.identity = identity
         self.counts = _Counts()
@@ -218,6 +215,8 @@ class _Writer:
     async def write(self, batch: Sequence[Entry]) -> None:
         """Apply one batch in one transaction (the last word on an id wins), storing what
         was quarantined with it."""
+        if not batch:
+            return
         records: list[Record] = []
         deletions: dict[str, list[str]] = {"offering": [], "slot": []}
         problems = [item for item in batch if isinstance(item, Problem)]
@@ -231,8 +230,6 @@ class _Writer:
                     )
             else:
                 records.append(item)
-        if not batch:
-            return
         async with self.sessions.begin() as session:
             catalogue = Catalogue(session, self.identity)
             outcome = await catalogue.write(records)
@@ -273,7 +270,7 @@ class _Writer:
                 sa.insert(SyncProblem),
                 [
                     {
-                        "sync_run_id": self.run_id,
+                        "sync_run_id": self.identity.run_id,
                         "record_kind": problem.record_kind,
                         "external_id": problem.external_id,
                         "reason": problem.reason,

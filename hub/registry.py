@@ -28,8 +28,8 @@ from stdnum.exceptions import ValidationError
 from stdnum.it import iva
 
 from connectors.config import ConfigError, read_tables
-from models import Area, Offering, Provider, ProviderLink, RuleScope, Source
-from models.catalogue import replace_registry_rules
+from models import Area, Offering, Provider, RuleScope, Source
+from models.catalogue import linked_provider, replace_registry_rules
 from models.eligibility import RuleError, parse_rule, rule_json
 from models.rule import rule_hash
 
@@ -171,11 +171,7 @@ async def _resolve(session: AsyncSession, rule: RegistryRule) -> object | None:
     source_name, _, external_id = rule.target.partition("/")
     if rule.scope is RuleScope.PROVIDER:
         # The provider the source's organisation is part of (one per partita IVA).
-        linked = await session.scalar(
-            sa.select(col(ProviderLink.provider_id))
-            .join(Source, col(Source.id) == col(ProviderLink.source_id))
-            .where(col(Source.name) == source_name, col(ProviderLink.external_id) == external_id)
-        )
+        linked = await linked_provider(session, source_name, external_id)
         if linked is not None:
             return linked
     model = Provider if rule.scope is RuleScope.PROVIDER else Offering

@@ -131,6 +131,7 @@ class Catalogue:
         self._dirty_providers: set[int] = set()
         self._dirty_locations: set[int] = set()
         self._written_offerings: set[int] = set()
+        self._source_name: str | None = None  # read when a declaration needs it
 
     async def write(self, records: Sequence[Record]) -> Outcome:
         """Check and store records (at most one per kind and external id; providers
@@ -257,7 +258,7 @@ class Catalogue:
                 new.append((record, digest))
                 self.outcome.created += 1
                 continue
-            again = self.writer.run_id is not None and found.seen_run_id == self.writer.run_id
+            again = self._counted(found)
             if found.content_hash != digest:
                 changed.append((record, digest, found.id))
                 self.outcome.updated += not again
@@ -266,6 +267,10 @@ class Catalogue:
                 if not again:
                     unseen.append(found.id)
         return new, changed, unseen
+
+    def _counted(self, found: _Existing) -> bool:
+        """Whether this run has listed (and counted) the row already."""
+        return self.writer.run_id is not None and found.seen_run_id == self.writer.run_id
 
     async def _seen(
         self, model: type[Location | Offering | Slot | ProviderLink], ids: list[int]
@@ -361,31 +366,19 @@ class Catalogue:
     async def _declared_provider(self, declared: str) -> int | None:
         """The provider a declaration names, once its source has listed it."""
         if declared.startswith("vat:"):
-            found = await self.session.scalar(
-                sa.select(col(Provider.id))
-                .where(col(Provider.vat_number) == declared.removeprefix("vat:"))
-                .order_by(col(Provider.id))
-                .limit(1)
-            )
-        else:
-            source_name, _, external_id = declared.partition("/")
-            found = await self.session.scalar(
-                sa.select(col(ProviderLink.provider_id))
-                .join(Source, col(Source.id) == col(ProviderLink.source_id))
-                .where(
-                    col(Source.name) == source_name, col(ProviderLink.external_id) == external_id
-                )
-            )
-        return None if found is None else row_id(found)
+            return await provider_of_vat(self.session, declared.removeprefix("vat:"))
+        source_name, _, external_id = declared.partition("/")
+        return await linked_provider(self.session, source_name, external_id)
 
     async def _adopt_declared(self, record: ProviderRecord, target: int) -> list[int]:
         """Other sources' organisations declared to be this one, stored before it was:
         their links (with their offerings and locations) join its provider. The providers
         they leave, to merge again when they keep other links."""
-        name = await self.session.scalar(
-            sa.select(col(Source.name)).where(col(Source.id) == self.source_id)
-        )
-        names = [f"{name}/{record.external_id}"]
+        if self._source_name is None:
+            self._source_name = await self.session.scalar(
+                sa.select(col(Source.name)).where(col(Source.id) == self.source_id)
+            )
+        names = [f"{self._source_name}/{record.external_id}"]
         if record.vat_number:
             names.append(f"vat:{record.vat_number}")
         rows = await self.session.execute(
@@ -424,14 +417,9 @@ class Catalogue:
         created for it before links existed; else a new one."""
         session = self.session
         if record.vat_number is not None:
-            found = await session.scalar(
-                sa.select(col(Provider.id))
-                .where(col(Provider.vat_number) == record.vat_number)
-                .order_by(col(Provider.id))
-                .limit(1)
-            )
+            found = await provider_of_vat(session, record.vat_number)
             if found is not None:
-                return row_id(found)
+                return found
         declared = self._declared(record)
         if declared is not None and (same := await self._declared_provider(declared)) is not None:
             return same
@@ -575,7 +563,7 @@ class Catalogue:
         for record in resolvable:
             found = existing.get(record.external_id)
             if found is not None and found.content_hash == content_hash(record):
-                if found.seen_run_id != self.writer.run_id or self.writer.run_id is None:
+                if not self._counted(found):
                     self.outcome.unchanged += 1
                     unseen.append(found.id)
             else:
@@ -932,6 +920,28 @@ async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) 
         updates.append({"id": id_, "search_text": search_text, "in_district": district})
     if updates:
         await session.execute(sa.update(Offering), updates)
+
+
+async def provider_of_vat(session: AsyncSession, vat_number: str) -> int | None:
+    """The provider of a normalised partita IVA (one per VAT; the oldest if rows stored
+    before provider identity repeat it)."""
+    found = await session.scalar(
+        sa.select(col(Provider.id))
+        .where(col(Provider.vat_number) == vat_number)
+        .order_by(col(Provider.id))
+        .limit(1)
+    )
+    return None if found is None else row_id(found)
+
+
+async def linked_provider(session: AsyncSession, source_name: str, external_id: str) -> int | None:
+    """The provider a source's organisation is part of, through the source's link."""
+    found = await session.scalar(
+        sa.select(col(ProviderLink.provider_id))
+        .join(Source, col(Source.id) == col(ProviderLink.source_id))
+        .where(col(Source.name) == source_name, col(ProviderLink.external_id) == external_id)
+    )
+    return None if found is None else row_id(found)
 
 
 # The registry's rules ------------------------------------------------------------------
