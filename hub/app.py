@@ -17,9 +17,13 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
+from hub.auth import Authentication
 from hub.graphql import GraphQLEndpoint
+from hub.headers import SecurityHeaders, cors
 from hub.http_limits import BoundedRequests, HTTPLimits
+from hub.keys import Keys
 from hub.pipeline import Pipeline
+from hub.ratelimit import RateLimiter
 from hub.runtime import tune_gc
 from hub.settings import Settings
 from models.db import init_db, ping, session_factory
@@ -70,13 +74,24 @@ def create_app(
         if owned:
             await db.dispose()
 
+    middleware = [
+        Middleware(SecurityHeaders, production=settings.production),
+        *filter(None, [cors(settings.allowed_origins())]),
+        Middleware(BoundedRequests, limits=HTTPLimits.of(settings)),
+        Middleware(
+            Authentication,
+            keys=Keys(sessions, settings.key_cache_ttl),
+            limiter=RateLimiter(pipeline.cache.shared),
+            policy=settings.rate_policy,
+        ),
+    ]
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLEndpoint(pipeline, max_age=settings.cache_max_age)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        middleware=[Middleware(BoundedRequests, limits=HTTPLimits.of(settings))],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.pipeline = pipeline

@@ -7,22 +7,26 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError, http_client
 from connectors.preview import Preview, preview
+from hub.access import OPERATOR
 from hub.documents import ManifestError
+from hub.keys import KeyProblem, create_key, list_keys, revoke_key
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
 from hub.syncing import Outcome, print_preview, report, sync_all
+from models import Role
 from models.db import drop_db, init_db, is_sqlite, session_factory
 from schema import build_schema
 
@@ -40,6 +44,8 @@ rules_app = typer.Typer(help="The alliance's registry of eligibility rules.", no
 app.add_typer(rules_app, name="rules")
 sources_app = typer.Typer(help="The declared sources.")
 app.add_typer(sources_app, name="sources")
+keys_app = typer.Typer(help='API keys (README, "Keys and roles").', no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 
 class CliError(Exception):
@@ -240,7 +246,9 @@ def query(
         engine = settings.engine()
         try:
             pipeline = Pipeline.of(settings, session_factory(engine))
-            request = GraphQLRequest(query=text, variables=values, lang=language)
+            request = GraphQLRequest(
+                query=text, variables=values, lang=language, principal=OPERATOR
+            )
             try:
                 result: dict[str, Any] = orjson.loads((await pipeline.run(request)).body)
             finally:
@@ -274,6 +282,81 @@ def _parse_variables(variables: str | None) -> dict[str, Any] | None:
     if not isinstance(values, dict):
         raise CliError("--variables must be a JSON object")
     return values
+
+
+class KeyRole(StrEnum):
+    """The roles a key can have (anonymous needs none)."""
+
+    partner = "partner"
+    editor = "editor"
+    admin = "admin"
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[KeyRole, typer.Option(help="What the key may do (README's table).")],
+    name: Annotated[str, typer.Option(help="Who holds it: unique, shown in logs.")],
+    provider: Annotated[
+        str | None,
+        typer.Option(help="An editor's provider: its global ID or partita IVA."),
+    ] = None,
+    explore: Annotated[bool, typer.Option(help="Introspection and GraphiQL in production.")] = True,
+) -> None:
+    """Create a key and print it: it is shown this once, the hub keeps only its hash."""
+    issued = _with_session(
+        lambda session: create_key(
+            session, name=name, role=Role(role.value), provider=provider, explore=explore
+        )
+    )
+    typer.echo(issued.secret)
+    typer.echo(
+        f"key {issued.key.name!r} ({issued.key.role.value}) created: send it as "
+        "`Authorization: Bearer <key>`; it cannot be shown again",
+        err=True,
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """The keys: name, role, provider, shown prefix, created, revoked."""
+    keys = _with_session(list_keys)
+    if not keys:
+        typer.echo("no keys")
+    for key in keys:
+        provider = f"provider {key.provider_id}" if key.provider_id is not None else "-"
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(
+            f"{key.name:<24} {key.role.value:<8} {provider:<14} {key.prefix}…  "
+            f"created {key.created_at:%Y-%m-%d %H:%M}  {state}"
+            + ("" if key.explore else "  no-explore")
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    name: Annotated[str, typer.Argument(help="The key's name, or the prefix `keys list` shows.")],
+) -> None:
+    """Revoke a key: every worker refuses it within CONCILIA_KEY_CACHE_TTL seconds."""
+    key = _with_session(lambda session: revoke_key(session, name))
+    typer.echo(f"key {key.name!r} revoked")
+
+
+def _with_session(work: Callable[[AsyncSession], Coroutine[Any, Any, T]]) -> T:
+    """Run `work` in one transaction on the configured database (created if new)."""
+    settings = _settings()
+
+    async def main() -> T:
+        engine = settings.engine()
+        try:
+            await init_db(engine)
+            async with session_factory(engine).begin() as session:
+                done = await work(session)
+                await session.flush()
+                return done
+        finally:
+            await engine.dispose()
+
+    return _run(main)
 
 
 @app.command("export-schema")
@@ -336,7 +419,7 @@ def main() -> None:
     _configure_logging()
     try:
         app()
-    except (CliError, ConfigError, FetchError, ManifestError) as error:
+    except (CliError, ConfigError, FetchError, ManifestError, KeyProblem) as error:
         _echo_err(str(error))
         sys.exit(2)
     except ArgumentError as error:

@@ -26,6 +26,7 @@ from graphql import (
     validate,
 )
 
+from hub.access import selected
 from hub.caching import cacheable
 from hub.limits import MAX_NESTING, LimitExceeded, Limits, Shape, check_shape, shape
 
@@ -51,6 +52,8 @@ class Operation:
     shape: Shape
     # Whether its answers may be kept by the response cache (hub.caching).
     cacheable: bool = False
+    # The fields it selects that not every key may (hub.access).
+    guarded: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def is_query(self) -> bool:
@@ -178,6 +181,8 @@ def prepare(schema: GraphQLSchema, text: str, limits: Limits) -> Document:
     if errors:
         coded = [_coded(error, "GRAPHQL_VALIDATION_FAILED") for error in errors]
         return Document(text, digest, None, coded)
+    for operation in operations.values():
+        operation.guarded = selected(schema, ast, operation.node)
     return Document(text, digest, ast, [], operations)
 
 

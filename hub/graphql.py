@@ -14,6 +14,8 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
+from hub.access import Principal
+from hub.auth import principal_of
 from hub.caching import Kept, UrlCache
 from hub.http_limits import error_body
 from hub.language import negotiate
@@ -55,12 +57,12 @@ class GraphQLEndpoint:
             return
         try:
             if method == "POST":
-                request = self._post(await _body(receive), headers)
+                request = self._post(await _body(receive), headers, principal_of(scope))
             elif method in {"GET", "HEAD"}:
                 if self.graphiql is not None and _wants_ide(scope, headers):
                     await _send(send, 200, self.graphiql, b"text/html; charset=utf-8")
                     return
-                request = self._get(scope, headers)
+                request = self._get(scope, headers, principal_of(scope))
             else:
                 request = _not_allowed(method)
         except BadRequest as refused:
@@ -71,6 +73,9 @@ class GraphQLEndpoint:
         response = await self.pipeline.run(request)
         if response.not_allowed:
             await _send(send, 405, response.body, _JSON, [_ALLOW])
+            return
+        if response.forbidden:
+            await _send(send, 403, response.body, _JSON)
             return
         caching = self._caching(response.etag) if method != "POST" else []
         if response.not_modified:
@@ -107,7 +112,9 @@ class GraphQLEndpoint:
             (b"vary", b"accept-language"),
         ]
 
-    def _post(self, body: bytes, headers: dict[bytes, bytes]) -> GraphQLRequest:
+    def _post(
+        self, body: bytes, headers: dict[bytes, bytes], principal: Principal
+    ) -> GraphQLRequest:
         media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if media_type != _JSON:
             raise BadRequest("Send the request as application/json.", 415)
@@ -117,9 +124,11 @@ class GraphQLEndpoint:
             raise BadRequest("The request body is not valid JSON.") from None
         if not isinstance(params, dict):
             raise BadRequest("The request body must be a JSON object (batching is not supported).")
-        return _request(params, headers, mutable=True)
+        return _request(params, headers, principal, mutable=True)
 
-    def _get(self, scope: Scope, headers: dict[bytes, bytes]) -> GraphQLRequest:
+    def _get(
+        self, scope: Scope, headers: dict[bytes, bytes], principal: Principal
+    ) -> GraphQLRequest:
         query_string = scope.get("query_string", b"").decode("latin-1")
         params: dict[str, Any] = dict(parse_qsl(query_string, keep_blank_values=True))
         for name in ("variables", "extensions"):
@@ -132,14 +141,16 @@ class GraphQLEndpoint:
                 params.pop(name, None)
         if not params.get("query") and not params.get("documentId") and "extensions" not in params:
             raise BadRequest("The request has no `query`.")
-        return _request(params, headers, mutable=False)
+        return _request(params, headers, principal, mutable=False)
 
 
 def _not_allowed(method: str) -> GraphQLRequest:
     raise BadRequest(f"{method} is not supported: use GET or POST.", 405)
 
 
-def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool) -> GraphQLRequest:
+def _request(
+    params: dict[str, Any], headers: dict[bytes, bytes], principal: Principal, mutable: bool
+) -> GraphQLRequest:
     query = params.get("query")
     variables = params.get("variables")
     operation_name = params.get("operationName")
@@ -167,6 +178,7 @@ def _request(params: dict[str, Any], headers: dict[bytes, bytes], mutable: bool)
         document_id=document_id,
         lang=language,
         mutable=mutable,
+        principal=principal,
         if_none_match=None if mutable else if_none_match,
     )
 

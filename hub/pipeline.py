@@ -21,12 +21,13 @@ import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from hub.access import ANONYMOUS, Principal, refusal, without_suggestions
 from hub.caching import ResponseCache, Shared, VersionClock, cache_key, redis_client
 from hub.documents import Document, DocumentError, Documents, Operation
 from hub.limits import LimitExceeded, Limits, check_cost, cost
 from hub.settings import Settings
 from models.db import engine_of
-from models.enums import Language
+from models.enums import Language, Role
 from models.reader import DATABASE_ERRORS, Reader
 from models.types import local_today
 from resolvers.availability import LiveAvailability
@@ -46,6 +47,8 @@ class Budget:
     """What a request may use, besides the document limits."""
 
     limits: Limits = field(default_factory=Limits)
+    # The cost limit of requests with a key (anonymous ones have `limits.max_cost`).
+    key_max_cost: int | None = None
     execution_timeout: float = 10.0
     # Put `extensions.cost` in every response, not only in refused ones.
     report_cost: bool = False
@@ -54,6 +57,7 @@ class Budget:
     def of(cls, settings: Settings) -> Budget:
         return cls(
             limits=settings.limits(),
+            key_max_cost=settings.key_max_cost,
             execution_timeout=settings.execution_timeout,
             report_cost=settings.report_cost,
         )
@@ -83,8 +87,8 @@ class GraphQLRequest:
     lang: Language = Language.IT
     # Whether the request may change data (POST) or only read it (GET).
     mutable: bool = True
-    # Who asks: answers are cached per role (anonymous until API keys come).
-    role: str = "anonymous"
+    # Who asks (hub.access): what it may select, its cost budget; answers are cached per role.
+    principal: Principal = ANONYMOUS
     # The ETags the client already holds (If-None-Match).
     if_none_match: str | None = None
 
@@ -106,6 +110,8 @@ class GraphQLResponse:
     not_modified: bool = False
     # The data version a cacheable answer was computed at.
     version: int | None = None
+    # The request selects what its key may not (hub.access): HTTP 403.
+    forbidden: bool = False
 
 
 class RequestError(Exception):
@@ -136,6 +142,7 @@ class Pipeline:
         compiled: Compiling | None = None,
         cache: ResponseCache | None = None,
         version_ttl: float = 1.0,
+        production: bool = False,
     ) -> None:
         self.schema = schema
         self.graphql: GraphQLSchema = schema._schema
@@ -151,6 +158,9 @@ class Pipeline:
         self.compiled = Compiled(self.reader) if self.compiling.enabled else None
         self.cache = cache or ResponseCache(0)
         self.clock = VersionClock(self.reader, version_ttl)
+        # Production (hub.settings): introspection only for keys that allow it, and no
+        # hints that spell out the schema to others.
+        self.production = production
         # Requests answered by each executor ("compiled", "general").
         self.executed: Counter[str] = Counter()
 
@@ -176,6 +186,7 @@ class Pipeline:
                 Shared(redis_client(settings.redis_url), str(engine_of(sessions).url)),
             ),
             version_ttl=settings.cache_version_ttl,
+            production=settings.production,
         )
         if settings.trusted_documents is not None:
             pipeline.documents.load_manifest(settings.trusted_documents)
@@ -193,9 +204,17 @@ class Pipeline:
                     request_error=True,
                     not_allowed=True,
                 )
-            spent = self.cost(document, operation, request.variables)
+            forbidden = refusal(operation.guarded, request.principal, self.production)
+            if forbidden is not None:
+                return GraphQLResponse(
+                    _errors_body([forbidden]), ok=False, request_error=True, forbidden=True
+                )
+            spent = self.cost(document, operation, request)
         except (RequestError, DocumentError) as refused:
-            return GraphQLResponse(_errors_body(refused.errors), ok=False, request_error=True)
+            errors = refused.errors
+            if not request.principal.may_explore(self.production):
+                errors = [without_suggestions(e) for e in errors]
+            return GraphQLResponse(_errors_body(errors), ok=False, request_error=True)
         extensions = {"cost": spent} if self.budget.report_cost else None
         return await self.answer(document, operation, request, extensions)
 
@@ -218,7 +237,7 @@ class Pipeline:
             request.operation_name,
             request.variables,
             request.lang.value,
-            request.role,
+            request.principal.role.value,
             local_today(),
         )
         if key is None:
@@ -388,15 +407,16 @@ class Pipeline:
             self.documents.register(text)
         return document
 
-    def cost(
-        self, document: Document, operation: Operation, variables: Mapping[str, Any] | None
-    ) -> int:
-        """The operation's cost with these variables; RequestError when over the limit."""
+    def cost(self, document: Document, operation: Operation, request: GraphQLRequest) -> int:
+        """The operation's cost with the request's variables; RequestError when over the
+        limit of the request's principal."""
         limits = self.budget.limits
+        if request.principal.role is not Role.ANONYMOUS and self.budget.key_max_cost:
+            limits = replace(limits, max_cost=self.budget.key_max_cost)
         value = operation.shape.cost
         if value is None:
             assert document.ast is not None
-            value = cost(self.graphql, document.ast, operation.node, variables)
+            value = cost(self.graphql, document.ast, operation.node, request.variables)
         try:
             check_cost(value, limits)
         except LimitExceeded as over:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.limits import Limits
+from hub.ratelimit import RatePolicy
 from models.db import DEFAULT_DATABASE_URL, POOL_SIZE, create_engine
+from models.enums import Role
 
 _LIMITS = Limits()
 
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=_LIMITS.max_aliases, ge=0)
     max_root_fields: int = Field(default=_LIMITS.max_root_fields, ge=1)
     max_cost: int = Field(default=_LIMITS.max_cost, ge=1)
+    # Requests with a key get a larger budget than anonymous ones (README, "Keys and roles").
+    key_max_cost: int = Field(default=250_000, ge=1)
     execution_timeout: float = Field(default=10.0, gt=0)
     report_cost: bool = False
 
@@ -68,6 +72,18 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     cache_max_age: int = Field(default=30, ge=0)
 
+    # Keys and their limits (README, "Keys and roles"): requests per window, per key, and
+    # per client address for requests without a key ("0/minute": unlimited). A revoked key
+    # stops working within `key_cache_ttl` seconds in every worker.
+    rate_limit_anonymous: str = "120/minute"
+    rate_limit_partner: str = "1200/minute"
+    rate_limit_editor: str = "1200/minute"
+    rate_limit_admin: str = "0/minute"
+    key_cache_ttl: float = Field(default=10.0, ge=0)
+
+    # Browser origins allowed to call the API (CORS), comma-separated; `*` for any.
+    cors_origins: str = ""
+
     def engine(self) -> AsyncEngine:
         """An engine for the configured database, pooled as configured."""
         return create_engine(self.database_url, pool_size=self.database_pool_size)
@@ -85,3 +101,30 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    def rate_policy(self, role: Role) -> RatePolicy:
+        """How many requests a principal of this role may send (hub.ratelimit)."""
+        return RatePolicy.parse(
+            {
+                Role.ANONYMOUS: self.rate_limit_anonymous,
+                Role.PARTNER: self.rate_limit_partner,
+                Role.EDITOR: self.rate_limit_editor,
+                Role.ADMIN: self.rate_limit_admin,
+            }[role]
+        )
+
+    def allowed_origins(self) -> list[str]:
+        """The origins of CONCILIA_CORS_ORIGINS."""
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @field_validator(
+        "rate_limit_anonymous",
+        "rate_limit_partner",
+        "rate_limit_editor",
+        "rate_limit_admin",
+        mode="before",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        RatePolicy.parse(value)  # a ValueError names what is wrong
+        return value

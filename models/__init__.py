@@ -1,11 +1,13 @@
 """The storage model: SQLModel tables and the database engine."""
 
+from models.apikey import ApiKey
 from models.category import Category
 from models.enums import (
     Area,
     DeliveryMode,
     Language,
     OfferingStatus,
+    Role,
     RuleScope,
     SlotStatus,
     SyncStatus,
@@ -25,6 +27,7 @@ from models.source import Source, SyncProblem, SyncRun, SyncTerm
 from models.version import DataVersion
 
 __all__ = [
+    "ApiKey",
     "Area",
     "Category",
     "CostOption",
@@ -41,6 +44,7 @@ __all__ = [
     "OfferingStatus",
     "Provider",
     "ProviderLink",
+    "Role",
     "RuleScope",
     "RuleSet",
     "Schedule",

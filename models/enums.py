@@ -59,3 +59,17 @@ class RuleScope(enum.StrEnum):
     AREA = "AREA"
     PROVIDER = "PROVIDER"
     OFFERING = "OFFERING"
+
+
+class Role(enum.StrEnum):
+    """Who a request is, by the API key it carries (README, "Keys and roles"); ordered
+    from least to most trusted."""
+
+    ANONYMOUS = "anonymous"
+    PARTNER = "partner"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
