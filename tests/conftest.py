@@ -8,12 +8,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.config import load_sources
 from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
+from hub.caching import Shared
 from hub.registry import import_rules, load_rules
 from models import SyncStatus
 from models.db import create_engine, init_db, session_factory
@@ -22,6 +25,8 @@ from tests.utils.databases import Databases
 from tests.utils.graphql import GraphQLClient
 from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer, running
+
+REDIS_URL = os.environ.get("CONCILIA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 # Every query of the suite runs through both executors: a document is compiled the first
 # time it is seen, and each compiled answer is checked against the general executor's.
@@ -113,3 +118,23 @@ def feed_server(shared_feed_server: FeedServer) -> FeedServer:
     of the answers and requests of earlier tests."""
     shared_feed_server.reset()
     return shared_feed_server
+
+
+@pytest.fixture
+async def redis_url(engine: AsyncEngine) -> AsyncIterator[str]:
+    """Redis at 127.0.0.1:6379; the keys of this test's database are removed after."""
+    client = Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as error:
+        await client.aclose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but Redis at {REDIS_URL} is unreachable: {error}")
+        pytest.skip(f"Redis at {REDIS_URL} is not running")
+    try:
+        yield REDIS_URL
+    finally:
+        prefix = Shared(None, str(engine.url)).prefix
+        async for key in client.scan_iter(match=f"{prefix}*"):
+            await client.delete(key)
+        await client.aclose()

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -15,14 +14,12 @@ import httpx
 import orjson
 import pytest
 import sqlalchemy as sa
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
-from hub.caching import Shared, VersionClock, cache_key
+from hub.caching import VersionClock, cache_key
 from hub.pipeline import Pipeline
 from hub.settings import Settings
 from models import Provider, SyncStatus
@@ -31,7 +28,6 @@ from models.version import READ
 from tests.utils import demo
 from tests.utils.hub import hub_client
 
-REDIS_URL = os.environ.get("CONCILIA_TEST_REDIS", "redis://127.0.0.1:6379/0")
 PROVIDERS = "{ providers { totalCount } }"
 CACHED = {"response_cache_mb": 8, "cache_version_ttl": 0}
 
@@ -219,26 +215,6 @@ async def test_the_version_is_read_at_most_once_per_ttl() -> None:
 
 
 # Redis: the cache and persisted queries shared by workers and replicas
-
-
-@pytest.fixture
-async def redis_url(engine: AsyncEngine) -> AsyncIterator[str]:
-    """Redis at 127.0.0.1:6379; the keys of this test's database are removed after."""
-    client = Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as error:
-        await client.aclose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but Redis at {REDIS_URL} is unreachable: {error}")
-        pytest.skip(f"Redis at {REDIS_URL} is not running")
-    try:
-        yield REDIS_URL
-    finally:
-        prefix = Shared(None, str(engine.url)).prefix
-        async for key in client.scan_iter(match=f"{prefix}*"):
-            await client.delete(key)
-        await client.aclose()
 
 
 async def test_workers_share_answers_through_redis(

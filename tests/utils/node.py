@@ -56,7 +56,10 @@ def chromium() -> str:
 
 
 async def run_script(
-    script: str, *args: str, timeout: float = 120.0, env: dict[str, str] | None = None
+    script: str,
+    *args: str,
+    timeout: float = 120.0,  # noqa: ASYNC109 - a bound on a child process, not on a call
+    env: dict[str, str] | None = None,
 ) -> Finished:
     """Run tests/node/`script` without blocking the event loop (the hub under test may be
     served by this very loop)."""

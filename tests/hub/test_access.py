@@ -1,0 +1,218 @@
+"""The authorization matrix: every cell of the README's "Keys and roles" table, checked
+against a hub served in production mode with a key of each role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hub.app import create_app
+from hub.keys import create_key
+from hub.settings import Settings
+from models import Provider, Role
+from models.db import session_factory
+from tests.utils.hub import hub_client
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ROLES = [Role.ANONYMOUS, Role.PARTNER, Role.EDITOR, Role.ADMIN]
+PRODUCTION = Settings(env="production", key_cache_ttl=0)
+
+# Each row of the README's table, by the start of its first cell: documents that each
+# select what the row names (one document per guarded field, so each one is checked).
+ROWS: dict[str, list[str]] = {
+    "the catalogue": [
+        "{ offerings(first: 2) { totalCount nodes { id title area } } }",
+        "{ providers(first: 2) { nodes { id name } } }",
+        '{ node(id: "T2ZmZXJpbmc6MQ==") { id } nodes(ids: []) { id } }',
+        "{ areas { area offeringCount } categories { code } }",
+        # Read as anyone may; the offering does not exist in this empty catalogue.
+        '{ eligibility(offeringId: "T2ZmZXJpbmc6MQ==", profile: {category: FREELANCER}) '
+        "{ verdict } }",
+    ],
+    "sync status": [
+        "{ sources { name kind lastRun { status startedAt finishedAt fetched created } } }",
+    ],
+    "operator fields": [
+        "{ sources { url } }",
+        "{ sources { lastRun { error } } }",
+        "{ sources { lastRun { quarantined { externalId reason } } } }",
+        "{ sources { lastRun { unmappedTerms { term } } } }",
+    ],
+    "introspection": [
+        "{ __schema { queryType { name } } }",
+        '{ __type(name: "Offering") { name } }',
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    """The README's table: cells by row label and role."""
+
+    rows: dict[str, dict[Role, str]]
+
+    @classmethod
+    def read(cls) -> Table:
+        text = README.read_text(encoding="utf-8")
+        header = "| what | anonymous | partner | editor | admin |"
+        start = text.index(header)
+        rows: dict[str, dict[Role, str]] = {}
+        for line in text[start:].splitlines()[2:]:
+            if not line.startswith("|"):
+                break
+            label, *cells = [cell.strip() for cell in line.strip("|").split("|")]
+            rows[label] = dict(zip(ROLES, cells, strict=True))
+        return cls(rows)
+
+    def row(self, start: str) -> dict[Role, str]:
+        found = [cells for label, cells in self.rows.items() if label.startswith(start)]
+        assert len(found) == 1, f"the README's table has no single row {start!r}"
+        return found[0]
+
+
+TABLE = Table.read()
+
+
+@pytest.fixture
+async def keys(engine: AsyncEngine) -> dict[Role, dict[str, str]]:
+    """The headers of a request by each role (a key per role, anonymous none)."""
+    async with session_factory(engine).begin() as session:
+        session.add(
+            Provider(name="Centro Isola", name_sort="centro isola", vat_number="12345670017")
+        )
+        await session.flush()
+        headers: dict[Role, dict[str, str]] = {Role.ANONYMOUS: {}}
+        for role in ROLES[1:]:
+            issued = await create_key(
+                session,
+                name=role.value,
+                role=role,
+                provider="12345670017" if role is Role.EDITOR else None,
+            )
+            headers[role] = {"Authorization": f"Bearer {issued.secret}"}
+    return headers
+
+
+@pytest.fixture
+async def production(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    async with hub_client(create_app(PRODUCTION, engine=engine)) as client:
+        yield client
+
+
+def test_the_table_has_a_row_for_each_rule_and_nothing_else() -> None:
+    checked = {*ROWS, "cost of one request", "requests"}
+    for label in TABLE.rows:
+        assert any(label.startswith(start) for start in checked), f"unchecked row {label!r}"
+
+
+@pytest.mark.parametrize("row", list(ROWS))
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+async def test_each_cell_of_the_matrix(
+    production: httpx.AsyncClient, keys: dict[Role, dict[str, str]], row: str, role: Role
+) -> None:
+    allowed = TABLE.row(row)[role]
+    assert allowed in {"yes", "no"}
+    for document in ROWS[row]:
+        response = await production.post("/graphql", json={"query": document}, headers=keys[role])
+        assert refused(response) is (allowed == "no"), (document, response.json())
+
+
+def refused(response: httpx.Response) -> bool:
+    """Whether the request was refused for its key (an allowed one may still fail for its
+    input, such as the eligibility of an offering this empty catalogue does not have)."""
+    body = response.json()
+    codes = [e["extensions"]["code"] for e in body.get("errors", ())]
+    if response.status_code == 403:
+        assert codes == ["FORBIDDEN"]
+        assert "data" not in body or body["data"] is None
+        return True
+    assert response.status_code == 200, body
+    assert "FORBIDDEN" not in codes
+    return False
+
+
+def test_the_cost_and_rate_rows_are_the_defaults() -> None:
+    defaults = Settings()
+    cost = {role: int(cell.replace(",", "")) for role, cell in TABLE.row("cost").items()}
+    assert cost[Role.ANONYMOUS] == defaults.max_cost
+    assert {cost[r] for r in ROLES[1:]} == {defaults.key_max_cost}
+    for role, cell in TABLE.row("requests").items():
+        policy = defaults.rate_policy(role)
+        if cell == "no limit":
+            assert policy.unlimited
+        else:
+            written = re.match(r"(\d+)/minute", cell)
+            assert written is not None, cell
+            assert (policy.limit, policy.period) == (int(written.group(1)), 60.0)
+
+
+async def test_keys_get_the_larger_cost_budget(
+    production: httpx.AsyncClient, keys: dict[Role, dict[str, str]]
+) -> None:
+    # Five pages of 100 providers with 100 offerings each: over 50,000, under 250,000.
+    page = "providers(first: 100) { nodes { offerings(first: 100) { nodes { id title } } } }"
+    document = "{ " + " ".join(f"a{i}: {page}" for i in range(5)) + " }"
+    anonymous = (await production.post("/graphql", json={"query": document})).json()
+    assert anonymous["errors"][0]["extensions"]["limit"] == "cost"
+    partner = await production.post(
+        "/graphql", json={"query": document}, headers=keys[Role.PARTNER]
+    )
+    assert "errors" not in partner.json()
+
+
+async def test_guarded_fields_are_found_through_fragments_and_interfaces(
+    production: httpx.AsyncClient,
+) -> None:
+    documents = [
+        "{ ...Q } fragment Q on Query { sources { ...S } } fragment S on Source { url }",
+        '{ node(id: "U291cmNlOjE=") { ... on Source { url } } }',
+        "query A { areas { area } } query B { sources { url } }",
+    ]
+    for document in documents:
+        operation = "B" if "query B" in document else None
+        response = await production.post(
+            "/graphql", json={"query": document, "operationName": operation}
+        )
+        assert response.status_code == 403, document
+        assert "`Source.url`" in response.json()["errors"][0]["message"]
+    # The other operation of the same document selects nothing guarded.
+    other = await production.post("/graphql", json={"query": documents[2], "operationName": "A"})
+    assert other.status_code == 200
+
+
+async def test_development_lets_everyone_read_everything(engine: AsyncEngine) -> None:
+    async with hub_client(create_app(Settings(), engine=engine)) as development:
+        for documents in ROWS.values():
+            for document in documents:
+                response = await development.post("/graphql", json={"query": document})
+                assert not refused(response), document
+
+
+async def test_production_hides_suggestions_from_those_who_may_not_introspect(
+    production: httpx.AsyncClient, keys: dict[Role, dict[str, str]]
+) -> None:
+    typo = {"query": "{ offerings(first: 1) { nodes { titel } } }"}
+    anonymous = (await production.post("/graphql", json=typo)).json()
+    assert "Did you mean" not in anonymous["errors"][0]["message"]
+    assert "titel" in anonymous["errors"][0]["message"]
+    partner = (await production.post("/graphql", json=typo, headers=keys[Role.PARTNER])).json()
+    assert "Did you mean 'title'" in partner["errors"][0]["message"]
+
+
+async def test_a_key_without_explore_may_not_introspect(
+    engine: AsyncEngine, production: httpx.AsyncClient
+) -> None:
+    async with session_factory(engine).begin() as session:
+        issued = await create_key(session, name="app", role=Role.PARTNER, explore=False)
+    response = await production.post(
+        "/graphql",
+        json={"query": "{ __schema { queryType { name } } }"},
+        headers={"Authorization": f"Bearer {issued.secret}"},
+    )
+    assert response.status_code == 403
