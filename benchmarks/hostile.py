@@ -65,6 +65,7 @@ HOST = "127.0.0.1"
 CLIENT_TIMEOUT = 5.0  # every request of the script gives up after this
 ANSWER_WITHIN = 1.0  # the rule for every hostile request but slowloris
 BODY_TIMEOUT = 2.0  # CONCILIA_BODY_TIMEOUT given to the server
+RATE_LIMIT = "1000000000/minute"  # never reached, still counted
 HEALTH_WAIT = 15.0  # after a case: longer without /healthz means hung, restart
 CASE_CAP = 60.0  # wall time of one case, whatever it does
 POLL_INTERVAL = 0.02
@@ -626,6 +627,9 @@ class Server:
             **hub_env(tree),
             "CONCILIA_DATABASE_URL": database_url,
             "CONCILIA_BODY_TIMEOUT": str(BODY_TIMEOUT),
+            # Every client here is one address: the limits measured are the request's own,
+            # not the rate limit's (which would answer the floods with 429 first).
+            "CONCILIA_RATE_LIMIT_ANONYMOUS": RATE_LIMIT,
         }
         if workers is not None:
             self.env["CONCILIA_WORKERS"] = str(workers)

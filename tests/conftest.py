@@ -36,6 +36,9 @@ os.environ.setdefault("CONCILIA_VERIFY_COMPILED", "true")
 # turns it on); a sync's change is seen by the next request.
 os.environ.setdefault("CONCILIA_RESPONSE_CACHE_MB", "0")
 os.environ.setdefault("CONCILIA_CACHE_VERSION_TTL", "0")
+# Tests send many requests from one address: rate limits are tested where they are set
+# (tests/hub/test_ratelimit.py), not by every test.
+os.environ.setdefault("CONCILIA_RATE_LIMIT_ANONYMOUS", "0/minute")
 
 
 @pytest.fixture(scope="session")

@@ -384,6 +384,9 @@ class Harness:
             **self.base_env(),
             "CONCILIA_DATABASE_URL": self.hub_url,
             "CONCILIA_ENV": "production",
+            # One load generator is one address: the limiter still counts every request
+            # (its cost is in the figures) but never refuses one.
+            "CONCILIA_RATE_LIMIT_ANONYMOUS": "1000000000/minute",
             **extra,
         }
         processes = workers if workers is not None else self.options.workers

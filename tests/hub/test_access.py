@@ -138,7 +138,8 @@ def refused(response: httpx.Response) -> bool:
 
 
 def test_the_cost_and_rate_rows_are_the_defaults() -> None:
-    defaults = Settings()
+    # The defaults as declared (the suite's environment changes some: tests/conftest.py).
+    defaults = Settings.model_construct()
     cost = {role: int(cell.replace(",", "")) for role, cell in TABLE.row("cost").items()}
     assert cost[Role.ANONYMOUS] == defaults.max_cost
     assert {cost[r] for r in ROLES[1:]} == {defaults.key_max_cost}
