@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz and /readyz."""
+"""The Starlette application: /graphql (GraphiQL for browsers), /healthz, /readyz and /."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
+from hub import graphiql
 from hub.graphql import GraphQLEndpoint
+from hub.home import home
 from hub.http_limits import BoundedRequests, HTTPLimits
 from hub.pipeline import Pipeline
 from hub.runtime import tune_gc
@@ -47,6 +49,7 @@ def create_app(
     if live is None:
         live = LiveRefresher.for_sources(client, sessions, _declared_sources(settings))
     pipeline = Pipeline.of(settings, sessions, live)
+    ide = graphiql.load() if settings.serves_graphiql else None
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -72,7 +75,11 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(pipeline, max_age=settings.cache_max_age)),
+            Route(
+                "/graphql", GraphQLEndpoint(pipeline, graphiql=ide, max_age=settings.cache_max_age)
+            ),
+            Route("/graphiql/{path:path}", graphiql.files(ide), methods=["GET"]),
+            Route("/", home(graphiql=ide is not None), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
