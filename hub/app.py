@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz and /readyz."""
+"""The Starlette application: /graphql (GraphiQL for browsers), /healthz, /readyz and /."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
+from hub import graphiql
 from hub.auth import Authentication
 from hub.graphql import GraphQLEndpoint
 from hub.headers import SecurityHeaders, cors
+from hub.home import home
 from hub.http_limits import BoundedRequests, HTTPLimits
 from hub.keys import Keys
 from hub.pipeline import Pipeline
@@ -51,6 +53,7 @@ def create_app(
     if live is None:
         live = LiveRefresher.for_sources(client, sessions, _declared_sources(settings))
     pipeline = Pipeline.of(settings, sessions, live)
+    ide = graphiql.load() if settings.serves_graphiql else None
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -87,7 +90,11 @@ def create_app(
     ]
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(pipeline, max_age=settings.cache_max_age)),
+            Route(
+                "/graphql", GraphQLEndpoint(pipeline, graphiql=ide, max_age=settings.cache_max_age)
+            ),
+            Route("/graphiql/{path:path}", graphiql.files(ide), methods=["GET"]),
+            Route("/", home(graphiql=ide is not None), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

@@ -1,5 +1,6 @@
 """GraphQL over HTTP at /graphql (https://graphql.github.io/graphql-over-http/draft/):
-POST and GET requests decoded into a GraphQLRequest for hub.pipeline, GraphiQL for browsers.
+POST and GET requests decoded into a GraphQLRequest for hub.pipeline, GraphiQL (hub.graphiql)
+for browsers.
 
 A plain ASGI app: the portal's requests are small and many, and this path is all of the
 hub's own work between uvicorn and the pipeline.
@@ -12,11 +13,12 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
+from hub.accept import prefers_html
 from hub.access import Principal
 from hub.auth import principal_of
 from hub.caching import Kept, UrlCache
+from hub.graphiql import GraphiQL
 from hub.http_limits import error_body
 from hub.language import negotiate
 from hub.pipeline import GraphQLRequest, Pipeline, matches
@@ -27,6 +29,7 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
 _JSON = b"application/json"
+_HTML = b"text/html; charset=utf-8"
 _ALLOW = (b"allow", b"GET, POST")
 
 
@@ -41,9 +44,11 @@ class BadRequest(Exception):
 class GraphQLEndpoint:
     """The /graphql endpoint: POST and GET queries, GraphiQL at GET for browsers."""
 
-    def __init__(self, pipeline: Pipeline, *, graphiql: bool = True, max_age: int = 30) -> None:
+    def __init__(
+        self, pipeline: Pipeline, *, graphiql: GraphiQL | None = None, max_age: int = 30
+    ) -> None:
         self.pipeline = pipeline
-        self.graphiql = get_graphql_ide_html("graphiql").encode() if graphiql else None
+        self.graphiql = graphiql
         # GET answers that may be cached say so, for `max_age` seconds (RFC 9111).
         self.cache_control = f"public, max-age={max_age}".encode()
         self.urls = UrlCache() if pipeline.cache.enabled else None
@@ -51,6 +56,10 @@ class GraphQLEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = _headers(scope)
         method = scope["method"]
+        if self.graphiql is not None and method in {"GET", "HEAD"} and _wants_ide(headers):
+            ide = self.graphiql
+            await _send(send, 200, ide.page, _HTML, ide.page_headers)
+            return
         # Answers by URL are anonymous answers: a request that says who it is goes through.
         by_url = method == "GET" and self.urls is not None and b"authorization" not in headers
         if by_url and await self._kept(scope, headers, send):
@@ -59,9 +68,6 @@ class GraphQLEndpoint:
             if method == "POST":
                 request = self._post(await _body(receive), headers, principal_of(scope))
             elif method in {"GET", "HEAD"}:
-                if self.graphiql is not None and _wants_ide(scope, headers):
-                    await _send(send, 200, self.graphiql, b"text/html; charset=utf-8")
-                    return
                 request = self._get(scope, headers, principal_of(scope))
             else:
                 request = _not_allowed(method)
@@ -191,10 +197,11 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
     return dict(scope.get("headers") or ())
 
 
-def _wants_ide(scope: Scope, headers: dict[bytes, bytes]) -> bool:
-    """A browser opening /graphql (no query, HTML accepted) gets GraphiQL."""
+def _wants_ide(headers: dict[bytes, bytes]) -> bool:
+    """A browser opening /graphql gets GraphiQL, with the editor filled from `?query=` if
+    the link has one; programs, which prefer JSON, get the answer."""
     accept = headers.get(b"accept", b"")
-    return b"text/html" in accept and b"query=" not in scope.get("query_string", b"")
+    return b"text/html" in accept and prefers_html(accept.decode("latin-1"))
 
 
 async def _body(receive: Receive) -> bytes:

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Server processes of `concilia serve`; none: one per core.
     workers: int | None = Field(default=None, ge=1)
     access_log: bool | None = None
+    # GraphiQL at /graphql for browsers (README, "GraphiQL"); none: in development only.
+    graphiql: bool | None = None
 
     # The budget of every request (README, "Limits").
     max_body_bytes: int = Field(default=1_048_576, ge=1)
@@ -101,6 +103,11 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def serves_graphiql(self) -> bool:
+        """Whether browsers get GraphiQL at /graphql: as set, else outside production."""
+        return self.graphiql if self.graphiql is not None else not self.production
 
     def rate_policy(self, role: Role) -> RatePolicy:
         """How many requests a principal of this role may send (hub.ratelimit)."""
