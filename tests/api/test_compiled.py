@@ -196,7 +196,8 @@ def offerings_query(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         field = draw(st.sampled_from(["TITLE", "PRICE", "LAST_CHANGED"]))
         direction = draw(st.sampled_from(["ASC", "DESC"]))
-        arguments.append(f"orderBy: {{field: {field}, direction: {direction}}}")
+        lang = draw(st.sampled_from(["", ", lang: EN", ", lang: IT"]))
+        arguments.append(f"orderBy: {{field: {field}, direction: {direction}{lang}}}")
     selection = draw(
         st.lists(
             st.sampled_from(["totalCount", "edges", "nodes", "pageInfo", "__typename"]),
