@@ -199,6 +199,9 @@ def _category_offering_count(at: At) -> SQL:
     return at.json.scalar(counted)
 
 
+# No DateTime field is here: answers write times in Europe/Rome's offset (schema.scalars),
+# which SQLite, without a time zone database, could give only by spelling out the EU's
+# summer time rule in SQL; such fields are the general executor's (a test keeps it so).
 VALUES: dict[str, dict[str, ValueOf]] = {
     "Offering": {
         "id": _global_id("Offering"),

@@ -117,7 +117,8 @@ class JsonSQL:
 
     def iso_utc(self, value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
         """A UTC timestamp as Python's isoformat() prints it (microseconds only when there
-        are some): 2026-11-28T09:00:00+00:00."""
+        are some): 2026-11-28T09:00:00+00:00. For cursors, which keep UTC so that those
+        already handed out stay valid; answers write times in Rome's offset."""
         utc = sa.func.timezone(name("UTC"), value)
         seconds = sa.func.to_char(utc, sa.literal_column("'YYYY-MM-DD\"T\"HH24:MI:SS'"))
         micro = sa.cast(sa.extract("microseconds", value), sa.BigInteger) % 1_000_000

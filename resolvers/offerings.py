@@ -97,10 +97,12 @@ class OfferingFilter:
 
 @dataclass(frozen=True, slots=True)
 class OfferingOrder:
-    """The ordering of a page of offerings (ties broken by id, in the same direction)."""
+    """The ordering of a page of offerings (ties broken by id, in the same direction);
+    titles sort in `lang`, else in the request's language."""
 
     field: OfferingOrderField = OfferingOrderField.TITLE
     direction: Direction = Direction.ASC
+    lang: Language | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,7 @@ def sort_key(
     unindexed: bool = False,
 ) -> tuple[str, Any]:
     """The ordering's name (as stored in cursors) and its SQL expression, on the offering
-    table or on `rows`, a subquery of its rows.
+    table or on `rows`, a subquery of its rows; `lang` is the request's language.
 
     `unindexed` gives an expression of the same values that no index matches. A text
     search on PostgreSQL asks for it: the planner would otherwise walk the ordering's
@@ -219,8 +221,11 @@ def sort_key(
     offerings), where the trigram index finds them in what the count costs (23 ms)."""
     c = (rows if rows is not None else OFFERING_TABLE).c
     if order.field is OfferingOrderField.TITLE:
-        column = c.title_sort_en if lang is Language.EN else c.title_sort_it
-        return f"title_{lang.value}", column.op("||")("") if unindexed else column
+        titles = order.lang or lang
+        # title_sort_en folds the English title or, untranslated, the Italian one: the
+        # title an English answer shows.
+        column = c.title_sort_en if titles is Language.EN else c.title_sort_it
+        return f"title_{titles.value}", column.op("||")("") if unindexed else column
     if order.field is OfferingOrderField.LAST_CHANGED:
         changed = c.last_changed_at
         return "changed", changed + sa.text("interval '0 seconds'") if unindexed else changed

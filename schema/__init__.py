@@ -12,6 +12,7 @@ from schema.location import Location
 from schema.offering import Offering
 from schema.provider import Provider
 from schema.query import Query
+from schema.scalars import SCALARS
 from schema.source import Source, SyncRun
 from schema.taxonomy import Category
 
@@ -24,6 +25,7 @@ def build_schema(**kwargs: Any) -> HubSchema:
     return HubSchema(
         query=Query,
         types=[Offering, Provider, Location, Category, Source, SyncRun, EligibilityRule],
+        scalar_overrides=SCALARS,
         **kwargs,
     )
 

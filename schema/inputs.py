@@ -11,7 +11,14 @@ from resolvers import offerings, providers
 from resolvers.nodes import decode_id
 from schema.availability import TimeWindow
 from schema.eligibility import BeneficiaryProfileInput
-from schema.enums import Area, DeliveryMode, Direction, OfferingOrderField, OfferingStatus
+from schema.enums import (
+    Area,
+    DeliveryMode,
+    Direction,
+    Language,
+    OfferingOrderField,
+    OfferingStatus,
+)
 
 
 @strawberry.input(description="Conditions on offerings; every condition given must hold.")
@@ -115,9 +122,17 @@ class OfferingOrder:
         default=OfferingOrderField.TITLE, description="The sort key."
     )
     direction: Direction = strawberry.field(default=Direction.ASC, description="The direction.")
+    lang: Language | None = strawberry.field(
+        default=None,
+        description=(
+            "The language of the titles a TITLE ordering sorts (Italian where an offering "
+            "has no translation, as `title` shows it); by default the request's "
+            "(Accept-Language, else IT). Other orderings ignore it."
+        ),
+    )
 
     def to_order(self) -> offerings.OfferingOrder:
-        return offerings.OfferingOrder(field=self.field, direction=self.direction)
+        return offerings.OfferingOrder(field=self.field, direction=self.direction, lang=self.lang)
 
 
 @strawberry.input(description="Conditions on providers; every condition given must hold.")

@@ -53,7 +53,10 @@ class Provider(relay.Node):
 
     @strawberry.field(
         graphql_type=OfferingConnectionType,
-        description="The provider's offerings that are not withdrawn, ordered by title.",
+        description=(
+            "The provider's offerings that are not withdrawn, ordered by title in the request's"
+            " language."
+        ),
     )
     def offerings(
         self, info: Info, first: First = DEFAULT_PAGE_SIZE, after: After = None

@@ -275,15 +275,15 @@ async def test_bookable_slots_show_capacity_remaining_places_and_status(
     assert entries == [
         {
             **slot,
-            "startsAt": "2026-12-01T19:00:00+00:00",
-            "endsAt": "2026-12-01T20:30:00+00:00",
+            "startsAt": "2026-12-01T20:00:00+01:00",
+            "endsAt": "2026-12-01T21:30:00+01:00",
             "remaining": 9,
             "status": "SCHEDULED",
         },
         {
             **slot,
-            "startsAt": "2026-12-03T19:00:00+00:00",
-            "endsAt": "2026-12-03T20:30:00+00:00",
+            "startsAt": "2026-12-03T20:00:00+01:00",
+            "endsAt": "2026-12-03T21:30:00+01:00",
             "remaining": 18,
             "status": "CANCELLED",
         },

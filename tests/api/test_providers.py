@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from stdnum.it import iva
 
 from tests.utils import demo
@@ -58,6 +59,49 @@ async def test_provider_offerings_paginate_per_provider(gql: GraphQLClient) -> N
         first_two = [e["node"]["id"] for e in edge["node"]["two"]["edges"]]
         assert first_two == every[:2]
         assert edge["node"]["two"]["pageInfo"]["hasNextPage"] is (len(every) > 2)
+
+
+PROVIDER_TITLES = """
+{ providers(first: 100) { edges { node {
+  id offerings(first: 100) { nodes { title it: title(lang: IT) } }
+} } } }"""
+PROVIDER_PAGE = """
+query($id: ID!, $after: String) { provider(id: $id) {
+  offerings(first: 2, after: $after) { nodes { title } pageInfo { hasNextPage endCursor } }
+} }"""
+
+
+async def _provider_titles(gql: GraphQLClient, id_: str, headers: dict[str, str]) -> list[str]:
+    """A provider's offerings' titles, read two at a time through the cursors."""
+    titles: list[str] = []
+    after = None
+    while True:
+        variables = {"id": id_, "after": after}
+        page = (await gql.data(PROVIDER_PAGE, variables, headers=headers))["provider"]["offerings"]
+        titles += [node["title"] for node in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return titles
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("language", ["it", "en"])
+async def test_provider_offerings_are_ordered_by_the_titles_of_the_request_language(
+    gql: GraphQLClient, language: str
+) -> None:
+    headers = {"Accept-Language": language}
+    providers = (await gql.data(PROVIDER_TITLES, headers=headers))["providers"]["edges"]
+    italian_out_of_order = 0
+    for edge in providers:
+        nodes = edge["node"]["offerings"]["nodes"]
+        shown = [demo.sort_key(node["title"]) for node in nodes]
+        assert shown == sorted(shown)
+        italian = [demo.sort_key(node["it"]) for node in nodes]
+        italian_out_of_order += italian != sorted(italian)
+        if len(nodes) > 2:
+            paged = await _provider_titles(gql, edge["node"]["id"], headers)
+            assert paged == [node["title"] for node in nodes]
+    # In English some providers' lists come in another order than the Italian titles'.
+    assert bool(italian_out_of_order) is (language == "en")
 
 
 async def test_alliance_member_filter_on_providers(gql: GraphQLClient) -> None:

@@ -2149,7 +2149,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["culture"],
             ["General Admission 63.25 USD", "VIP Experience 299.00 USD"],
             open_ended,  # General Admission gives no dates
-            ["2014-04-12T17:30:00+00:00"],
+            ["2014-04-12T19:30:00+02:00"],
             ["79 Washington St., Providence"],
         ),
         "Black account": ("RBS", ["business-services"], ["24.00 GBP"], open_ended, [], []),
@@ -2168,7 +2168,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["culture"],
             ["35.00 USD"],
             open_ended,
-            ["2016-04-21T18:00:00+00:00"],
+            ["2016-04-21T20:00:00+02:00"],
             [],  # a city alone is an area, not a site
         ),
         "Paycheck Protection Program": (
@@ -2185,7 +2185,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["culture"],
             ["35.00 CAD"],
             ("2025-06-12", None),
-            ["2026-01-23T01:00:00+00:00"],
+            ["2026-01-23T02:00:00+01:00"],
             ["1 Elgin Street, Ottawa"],
         ),
         "Story Time Reading": (
@@ -2193,7 +2193,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["culture"],
             ["0.00 USD"],
             ("2020-07-01", None),
-            ["2020-07-24T16:00:00+00:00"],
+            ["2020-07-24T18:00:00+02:00"],
             [],
         ),
         "The Adventures of Kira and Morrison": (
@@ -2201,7 +2201,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["culture"],
             ["30.00 USD"],
             ("2024-05-21", None),
-            ["2025-07-22T00:00:00+00:00"],
+            ["2025-07-22T02:00:00+02:00"],
             ["100 West Snickerpark Dr, Snickertown"],
         ),
         "The Data Scientist's Toolbox": (
@@ -2217,7 +2217,7 @@ async def test_sync_of_the_schemaorg_examples_shows_what_each_page_offers(
             ["fitness-sport"],
             ["85.00 USD", "95.00 USD", "125.00 USD"],
             ("2015-10-01", "2016-07-09"),
-            ["2016-07-10T04:00:00+00:00"],
+            ["2016-07-10T06:00:00+02:00"],
             [],
         ),
         "Undergraduate CS degree from ACME College": (

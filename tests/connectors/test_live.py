@@ -343,8 +343,8 @@ async def test_availability_shows_live_places_then_stale_ones_when_the_source_fa
         gql = GraphQLClient(http)
         first = await series_availability(gql)
         assert [(e["startsAt"], e["remaining"], e["stale"]) for e in first] == [
-            ("2026-11-30T18:30:00+00:00", 3, False),
-            ("2026-12-02T18:30:00+00:00", 5, True),
+            ("2026-11-30T19:30:00+01:00", 3, False),
+            ("2026-12-02T19:30:00+01:00", 5, True),
         ]
         assert {(e["kind"], e["capacity"]) for e in first} == {("BOOKABLE_SLOT", 12)}
         checked = datetime.fromisoformat(first[0]["checkedAt"])
