@@ -1,6 +1,7 @@
 """GraphQL over HTTP at /graphql (https://graphql.github.io/graphql-over-http/draft/):
 POST and GET requests decoded into a GraphQLRequest for hub.pipeline, GraphiQL (hub.graphiql)
-for browsers.
+for browsers, answers in the media type the client accepts (hub.media) with that type's
+status codes.
 
 A plain ASGI app: the portal's requests are small and many, and this path is all of the
 hub's own work between uvicorn and the pipeline.
@@ -21,7 +22,8 @@ from hub.caching import Kept, UrlCache
 from hub.graphiql import GraphiQL
 from hub.http_limits import error_body
 from hub.language import negotiate
-from hub.pipeline import GraphQLRequest, Pipeline, matches
+from hub.media import MediaType
+from hub.pipeline import GraphQLRequest, GraphQLResponse, Pipeline, matches
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -31,6 +33,12 @@ _HTTP_CODES = {
 _JSON = b"application/json"
 _HTML = b"text/html; charset=utf-8"
 _ALLOW = (b"allow", b"GET, POST")
+_NO_STORE = (b"cache-control", b"no-store")
+# The status of a request error answered as application/graphql-response+json, by its code
+# when not 400 (GraphQL over HTTP, "Status Codes"). A persisted query the hub does not hold
+# is 404 as in Apollo's router: Apollo Client gives up on persisted queries for good on a
+# 400 or 500, and retries with the document on this one.
+_REFUSED = {"PERSISTED_QUERY_NOT_FOUND": 404, "DOCUMENT_NOT_TRUSTED": 403}
 
 
 class BadRequest(Exception):
@@ -60,9 +68,16 @@ class GraphQLEndpoint:
             ide = self.graphiql
             await _send(send, 200, ide.page, _HTML, ide.page_headers)
             return
+        media = MediaType.negotiate(_accept(scope))
+        if media is None:
+            # GraphQL over HTTP, "Body": 406 when no acceptable media type is supported.
+            accepted = f"Accept {MediaType.GRAPHQL_RESPONSE.essence} or {MediaType.JSON.essence}."
+            await _send(send, 406, error_body(accepted, "NOT_ACCEPTABLE"), _JSON, [_NO_STORE])
+            return
+        content_type = media.value.encode()
         # Answers by URL are anonymous answers: a request that says who it is goes through.
         by_url = method == "GET" and self.urls is not None and b"authorization" not in headers
-        if by_url and await self._kept(scope, headers, send):
+        if by_url and await self._kept(scope, headers, content_type, send):
             return
         try:
             if method == "POST":
@@ -74,14 +89,13 @@ class GraphQLEndpoint:
         except BadRequest as refused:
             body = error_body(str(refused), _HTTP_CODES[refused.status])
             extra = [_ALLOW] if refused.status == 405 else []
-            await _send(send, refused.status, body, _JSON, extra)
+            await _send(send, refused.status, body, content_type, [*extra, _NO_STORE])
             return
         response = await self.pipeline.run(request)
-        if response.not_allowed:
-            await _send(send, 405, response.body, _JSON, [_ALLOW])
-            return
-        if response.forbidden:
-            await _send(send, 403, response.body, _JSON)
+        status = _status(response, media)
+        if response.not_allowed or response.forbidden:
+            extra = [_ALLOW, _NO_STORE] if response.not_allowed else [_NO_STORE]
+            await _send(send, status, response.body, content_type, extra)
             return
         caching = self._caching(response.etag) if method != "POST" else []
         if response.not_modified:
@@ -90,9 +104,11 @@ class GraphQLEndpoint:
         if by_url and self.urls is not None and response.etag and response.version is not None:
             kept = Kept(response.version, response.etag, response.body)
             self.urls.put(_url_key(scope, headers), kept)
-        await _send(send, 200, response.body, _JSON, caching)
+        await _send(send, status, response.body, content_type, caching)
 
-    async def _kept(self, scope: Scope, headers: dict[bytes, bytes], send: Send) -> bool:
+    async def _kept(
+        self, scope: Scope, headers: dict[bytes, bytes], content_type: bytes, send: Send
+    ) -> bool:
         """Answer a GET from the URL cache if it holds a current answer (hub.caching)."""
         assert self.urls is not None
         version = await self.pipeline.clock.current()
@@ -103,7 +119,7 @@ class GraphQLEndpoint:
         if matches(headers.get(b"if-none-match", b"").decode("latin-1"), kept.etag):
             await _send(send, 304, b"", None, caching)
         else:
-            await _send(send, 200, kept.body, _JSON, caching)
+            await _send(send, 200, kept.body, content_type, caching)
         return True
 
     def _caching(self, etag: str | None) -> list[tuple[bytes, bytes]]:
@@ -115,7 +131,8 @@ class GraphQLEndpoint:
         return [
             (b"cache-control", self.cache_control),
             (b"etag", etag.encode()),
-            (b"vary", b"accept-language"),
+            # The body depends on the language, its Content-Type on the Accept header.
+            (b"vary", b"accept, accept-language"),
         ]
 
     def _post(
@@ -148,6 +165,23 @@ class GraphQLEndpoint:
         if not params.get("query") and not params.get("documentId") and "extensions" not in params:
             raise BadRequest("The request has no `query`.")
         return _request(params, headers, principal, mutable=False)
+
+
+def _status(response: GraphQLResponse, media: MediaType) -> int:
+    """The HTTP status of a response (GraphQL over HTTP, "Status Codes"): 200 when the
+    request was executed, field errors or not; for a request error (no `data`), a 4xx with
+    application/graphql-response+json and 200 with application/json, as legacy clients
+    expect. A mutation over GET is 405 in both (GraphQL over HTTP, "GET"), a field the key
+    may not select 403 in both (hub.access)."""
+    if not response.request_error:
+        return 200
+    if response.not_allowed:
+        return 405
+    if response.forbidden:  # whatever the media type: the key is what is wrong
+        return 403
+    if media is MediaType.JSON:
+        return 200
+    return _REFUSED.get(response.code or "", 400)
 
 
 def _not_allowed(method: str) -> GraphQLRequest:
@@ -195,6 +229,13 @@ def _url_key(scope: Scope, headers: dict[bytes, bytes]) -> tuple[bytes, bytes]:
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
     return dict(scope.get("headers") or ())
+
+
+def _accept(scope: Scope) -> str | None:
+    """The Accept header, its values joined when the client sent several (RFC 9110
+    section 5.3); None when it sent none."""
+    values = [value for name, value in scope.get("headers") or () if name == b"accept"]
+    return b",".join(values).decode("latin-1") if values else None
 
 
 def _wants_ide(headers: dict[bytes, bytes]) -> bool:

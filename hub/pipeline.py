@@ -19,6 +19,7 @@ from typing import Any, TypeGuard, cast
 
 import orjson
 from graphql import GraphQLError, GraphQLSchema, execute
+from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
 from hub.access import ANONYMOUS, Principal, refusal, without_suggestions
@@ -99,9 +100,11 @@ class GraphQLResponse:
 
     body: bytes
     ok: bool = True
-    # Whether the request failed before executing (parse, validation, limits): a request
-    # error in GraphQL over HTTP's sense.
+    # Whether the request failed before executing (parse, validation, limits, variables):
+    # a request error in GraphQL over HTTP's sense, whose body has no `data` entry.
     request_error: bool = False
+    # A request error's code (its first error's `extensions.code`).
+    code: str | None = None
     # The request used an operation the transport must not run (a mutation over GET).
     not_allowed: bool = False
     # A cacheable answer's ETag (its cache key); the client's copy is current when
@@ -198,23 +201,17 @@ class Pipeline:
             document = await self.document(request)
             operation = document.operation(request.operation_name)
             if not operation.is_query and not request.mutable:
-                return GraphQLResponse(
-                    _errors_body([error("Only queries can be sent with GET.", "BAD_REQUEST")]),
-                    ok=False,
-                    request_error=True,
-                    not_allowed=True,
-                )
+                only_queries = error("Only queries can be sent with GET.", "BAD_REQUEST")
+                return replace(_refusal([only_queries]), not_allowed=True)
             forbidden = refusal(operation.guarded, request.principal, self.production)
             if forbidden is not None:
-                return GraphQLResponse(
-                    _errors_body([forbidden]), ok=False, request_error=True, forbidden=True
-                )
+                return replace(_refusal([forbidden]), forbidden=True)
             spent = self.cost(document, operation, request)
         except (RequestError, DocumentError) as refused:
             errors = refused.errors
             if not request.principal.may_explore(self.production):
                 errors = [without_suggestions(e) for e in errors]
-            return GraphQLResponse(_errors_body(errors), ok=False, request_error=True)
+            return _refusal(errors)
         extensions = {"cost": spent} if self.budget.report_cost else None
         return await self.answer(document, operation, request, extensions)
 
@@ -285,10 +282,17 @@ class Pipeline:
     ) -> GraphQLResponse:
         """Run a valid operation: compiled when the document is known and the planner
         takes it, else by the general executor."""
+        # GraphQL spec 6.1 (ExecuteRequest): variables that cannot be coerced are a
+        # request error, answered before either executor runs.
+        variables = get_variable_values(
+            self.graphql, operation.node.variable_definitions or (), dict(request.variables or {})
+        )
+        if isinstance(variables, list):
+            return _refusal([coded(e) for e in variables])
         if self.compiled is not None and (
             document.known or document.seen >= self.compiling.hot_after
         ):
-            data = await self.compiled_data(self.compiled, document, operation, request)
+            data = await self.compiled_data(self.compiled, document, operation, request, variables)
             if data is not None:
                 if self.compiling.verify:
                     mismatch = await self.compare(data, document, request)
@@ -307,9 +311,11 @@ class Pipeline:
         document: Document,
         operation: Operation,
         request: GraphQLRequest,
+        variables: VariableValues,
     ) -> bytes | None:
         """The JSON of `data` from the compiled path, or None when it does not take the
-        request (the general executor then answers, errors included)."""
+        request (the general executor then answers, errors included); `variables` are the
+        request's, coerced."""
         name = request.operation_name
         if name not in document.plans:
             assert document.ast is not None
@@ -323,7 +329,7 @@ class Pipeline:
         template: Template | None = document.plans[name]
         if template is None:
             return None
-        plan = template.bind(request.variables, request.lang)
+        plan = template.bind(variables, request.lang)
         if plan is None:
             return None
         try:
@@ -353,7 +359,8 @@ class Pipeline:
             f"compiled and general executors differ: {orjson.dumps(compiled).decode()} "
             f"!= {orjson.dumps(general).decode()} {[e.message for e in errors]}"
         )
-        return GraphQLResponse(_errors_body([error(message, "INTERNAL_SERVER_ERROR")]), ok=False)
+        different = error(message, "INTERNAL_SERVER_ERROR")
+        return GraphQLResponse(_body(None, [different], None), ok=False)
 
     async def close(self) -> None:
         await self.reader.close()
@@ -440,6 +447,18 @@ class Pipeline:
         return result.data, [coded(e) for e in result.errors or ()]
 
 
+def _refusal(errors: list[GraphQLError]) -> GraphQLResponse:
+    """The response to a request error: its errors and no `data` entry, for the request
+    stopped before execution (GraphQL spec 7.1.1, Data)."""
+    code = (errors[0].extensions or {}).get("code") if errors else None
+    return GraphQLResponse(
+        orjson.dumps({"errors": [e.formatted for e in errors]}),
+        ok=False,
+        request_error=True,
+        code=code if isinstance(code, str) else None,
+    )
+
+
 def _persisted_hash(request: GraphQLRequest) -> str | None:
     """The hash of a persisted document: GraphQL over HTTP's `documentId`, or Apollo's
     automatic persisted queries (`extensions.persistedQuery.sha256Hash`)."""
@@ -491,7 +510,3 @@ def _body(data: Any, errors: list[GraphQLError], extensions: dict[str, Any] | No
     if extensions:
         response["extensions"] = extensions
     return orjson.dumps(response)
-
-
-def _errors_body(errors: list[GraphQLError]) -> bytes:
-    return _body(None, errors, None)

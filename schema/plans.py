@@ -12,7 +12,7 @@ into the resolvers' values; an operation whose arguments are all literals is bou
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,8 +36,8 @@ from graphql import (
     VariableNode,
     get_argument_values,
     get_named_type,
-    get_variable_values,
 )
+from graphql.execution.values import VariableValues
 from graphql.language import Visitor, visit
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
@@ -83,10 +83,10 @@ class Template:
     uses_variables: bool
     _bound: dict[tuple[Language, date], Plan | None] = field(default_factory=dict)
 
-    def bind(self, variables: Mapping[str, Any] | None, lang: Language) -> Plan | None:
-        """The plan of this request; None when it is for the general executor to answer
-        (a bad variable or argument, a filter computed from the database...), which then
-        also gives the errors."""
+    def bind(self, variables: VariableValues, lang: Language) -> Plan | None:
+        """The plan of this request, given its coerced variables; None when it is for the
+        general executor to answer (a bad argument, a filter computed from the
+        database...), which then also gives the errors."""
         key = (lang, local_today())
         if not self.uses_variables and key in self._bound:
             return self._bound[key]
@@ -97,17 +97,9 @@ class Template:
             self._bound[key] = plan
         return plan
 
-    def _bind(
-        self, variables: Mapping[str, Any] | None, lang: Language, today: date
-    ) -> Plan | None:
-        schema = self.planner.graphql
-        coerced = get_variable_values(
-            schema, self.operation.variable_definitions or (), dict(variables or {})
-        )
-        if isinstance(coerced, list):
-            return None
+    def _bind(self, variables: VariableValues, lang: Language, today: date) -> Plan | None:
         try:
-            roots = tuple(self.planner.bind_root(root, coerced) for root in self.roots)
+            roots = tuple(self.planner.bind_root(root, variables) for root in self.roots)
         except (DomainError, GraphQLError, _Unplannable):
             return None
         return Plan(roots, lang, today)

@@ -147,7 +147,7 @@ async def test_get_answers_carry_an_etag_and_304_needs_no_execution(
     hub = await hubs(**CACHED, cache_max_age=45)
     first = await hub.http.get("/graphql", params={"query": PROVIDERS})
     assert first.headers["cache-control"] == "public, max-age=45"
-    assert first.headers["vary"] == "accept-language"
+    assert first.headers["vary"] == "accept, accept-language"
     etag = first.headers["etag"]
     revalidated = await hub.http.get(
         "/graphql", params={"query": PROVIDERS}, headers={"if-none-match": etag}
@@ -163,6 +163,22 @@ async def test_get_answers_carry_an_etag_and_304_needs_no_execution(
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     assert changed.json()["data"]["providers"]["totalCount"] == 1
+
+
+async def test_an_answer_kept_by_url_comes_in_the_media_type_each_client_accepts(
+    hubs: Any,
+) -> None:
+    hub = await hubs(**CACHED)
+    params = {"query": PROVIDERS}
+    as_json = await hub.http.get("/graphql", params=params, headers={"accept": "application/json"})
+    graphql = {"accept": "application/graphql-response+json"}
+    as_graphql = await hub.http.get("/graphql", params=params, headers=graphql)
+    assert hub.executed == 1
+    assert as_json.headers["content-type"] == "application/json; charset=utf-8"
+    assert as_graphql.headers["content-type"] == "application/graphql-response+json; charset=utf-8"
+    assert as_graphql.content == as_json.content
+    refused = await hub.http.get("/graphql", params=params, headers={"accept": "text/csv"})
+    assert refused.status_code == 406
 
 
 async def test_etags_work_with_the_cache_off(hubs: Any) -> None:

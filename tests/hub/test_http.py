@@ -3,6 +3,7 @@ Accept-Language, over httpx's ASGI transport."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,17 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hub.app import create_app
+from hub.graphql import GraphQLEndpoint
 from hub.limits import Limits
-from models.db import create_engine
+from hub.pipeline import Pipeline
+from hub.settings import Settings
+from models.db import create_engine, session_factory
 from resolvers.pagination import MAX_PAGE_SIZE
+from schema import build_schema
 from tests.utils import demo
 from tests.utils.graphql import GraphQLClient
 from tests.utils.hub import hub_client
@@ -200,7 +206,7 @@ async def test_several_operations_without_an_operation_name_is_a_request_error(
     document = "query A { areas { area } } query B { sources { name } }"
     response = await http.post("/graphql", json={"query": document})
     assert set(error_codes(response)) <= {"BAD_REQUEST", "GRAPHQL_VALIDATION_FAILED"}
-    assert response.json().get("data") is None
+    assert "data" not in response.json()
 
 
 @pytest.mark.parametrize(
@@ -255,7 +261,7 @@ async def test_query_deeper_than_the_limit_is_too_complex(gql: GraphQLClient) ->
             "actual": MAX_QUERY_DEPTH + 1,
         }
     ]
-    assert result["data"] is None
+    assert "data" not in result
 
 
 BAD_REQUESTS: list[Any] = [
@@ -290,6 +296,277 @@ async def test_every_error_has_a_client_code_and_no_request_is_a_500(
 ) -> None:
     response = await wire.request(method, "/graphql", **request_args)
     assert "INTERNAL_SERVER_ERROR" not in error_codes(response)
+
+
+# Media types and status codes (GraphQL over HTTP, "Body" and "Status Codes")
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8"
+JSON_TYPE = "application/json; charset=utf-8"
+MEDIA_TYPES = pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [(GRAPHQL_RESPONSE, GRAPHQL_RESPONSE_TYPE), ("application/json", JSON_TYPE)],
+    ids=["graphql-response", "json"],
+)
+
+
+async def ask(
+    http: httpx.AsyncClient, method: str, accept: str | None, params: dict[str, Any]
+) -> httpx.Response:
+    """A GraphQL request by GET (JSON values encoded in the URL) or POST (a JSON body),
+    with this Accept header, or none."""
+    if method == "GET":
+        encoded = {
+            k: v if isinstance(v, str) else orjson.dumps(v).decode() for k, v in params.items()
+        }
+        request = http.build_request("GET", "/graphql", params=encoded)
+    else:
+        request = http.build_request("POST", "/graphql", json=params)
+    if accept is None:
+        del request.headers["accept"]
+    else:
+        request.headers["accept"] = accept
+    return await http.send(request)
+
+
+def has_no_data(response: httpx.Response) -> list[str]:
+    """The codes of a request error's response, which must have no `data` entry."""
+    body = response.json()
+    assert "data" not in body, body
+    return [error["extensions"]["code"] for error in body["errors"]]
+
+
+REQUEST_ERRORS: list[Any] = [
+    pytest.param({"query": "{ areas { area "}, "GRAPHQL_PARSE_FAILED", id="parse"),
+    pytest.param({"query": "{ nosuch }"}, "GRAPHQL_VALIDATION_FAILED", id="validation"),
+    pytest.param(
+        {"query": AREAS, "operationName": "Nope"}, "GRAPHQL_VALIDATION_FAILED", id="unknown-op"
+    ),
+    pytest.param(
+        {"query": "query A { areas { area } } query B { sources { name } }"},
+        "GRAPHQL_VALIDATION_FAILED",
+        id="no-operation-name",
+    ),
+    pytest.param({"query": COUNT, "variables": {"n": "ten"}}, "BAD_USER_INPUT", id="variable"),
+    pytest.param(
+        {"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": None}},
+        "BAD_USER_INPUT",
+        id="null-variable",
+    ),
+    pytest.param(
+        {"query": "query($n: Int!) { offerings(first: $n) { totalCount } }"},
+        "BAD_USER_INPUT",
+        id="missing-variable",
+    ),
+    pytest.param({"query": nested(MAX_QUERY_DEPTH + 1)}, "QUERY_TOO_COMPLEX", id="limit"),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(("params", "code"), REQUEST_ERRORS)
+async def test_a_request_error_is_400_as_graphql_response_json(
+    http: httpx.AsyncClient, method: str, params: dict[str, Any], code: str
+) -> None:
+    response = await ask(http, method, GRAPHQL_RESPONSE, params)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == GRAPHQL_RESPONSE_TYPE
+    assert has_no_data(response) == [code] * len(response.json()["errors"])
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(("params", "code"), REQUEST_ERRORS)
+async def test_a_request_error_is_200_as_json_for_legacy_clients(
+    http: httpx.AsyncClient, method: str, params: dict[str, Any], code: str
+) -> None:
+    response = await ask(http, method, "application/json", params)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == JSON_TYPE
+    assert has_no_data(response) == [code] * len(response.json()["errors"])
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@MEDIA_TYPES
+async def test_an_executed_request_is_200_in_the_negotiated_type(
+    http: httpx.AsyncClient, method: str, accept: str, content_type: str
+) -> None:
+    response = await ask(http, method, accept, {"query": COUNT, "variables": {"n": 1}})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    assert len(response.json()["data"]["offerings"]["edges"]) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@MEDIA_TYPES
+async def test_field_errors_with_data_are_200(
+    http: httpx.AsyncClient, method: str, accept: str, content_type: str
+) -> None:
+    response = await ask(
+        http, method, accept, {"query": '{ areas { area } node(id: "bm9wZQ") { id } }'}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == content_type
+    body = response.json()
+    assert body["data"]["areas"]
+    assert body["data"]["node"] is None
+    assert [error["path"] for error in body["errors"]] == [["node"]]
+
+
+async def test_an_execution_error_nulling_all_data_is_still_200(demo_engine: AsyncEngine) -> None:
+    app = create_app(Settings(execution_timeout=1e-6), engine=demo_engine)
+    async with hub_client(app) as http:
+        response = await ask(http, "POST", GRAPHQL_RESPONSE, {"query": COUNT})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["EXECUTION_TIMEOUT"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_without_an_accept_header_the_answer_is_json(
+    http: httpx.AsyncClient, method: str
+) -> None:
+    ok = await ask(http, method, None, {"query": AREAS})
+    assert (ok.status_code, ok.headers["content-type"]) == (200, JSON_TYPE)
+    refused = await ask(http, method, None, {"query": "{ nosuch }"})
+    assert (refused.status_code, refused.headers["content-type"]) == (200, JSON_TYPE)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    "accept", ["application/xml", "text/plain, text/csv", "application/json;q=0"]
+)
+async def test_an_unacceptable_accept_header_is_406(
+    http: httpx.AsyncClient, method: str, accept: str
+) -> None:
+    response = await ask(http, method, accept, {"query": AREAS})
+    assert response.status_code == 406
+    assert response.headers["content-type"].startswith("application/json")
+    assert has_no_data(response) == ["NOT_ACCEPTABLE"]
+
+
+@MEDIA_TYPES
+@pytest.mark.parametrize(
+    "body", [b"{not json", b'{"qeury": "{ areas { area } }"}'], ids=["not-json", "no-query"]
+)
+async def test_a_request_that_is_not_graphql_over_http_is_400_in_both_types(
+    http: httpx.AsyncClient, accept: str, content_type: str, body: bytes
+) -> None:
+    response = await http.post("/graphql", content=body, headers={**JSON_BODY, "accept": accept})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == content_type
+    assert has_no_data(response) == ["BAD_REQUEST"]
+
+
+PING = "mutation { ping }"
+
+
+@strawberry.type
+class Pings:
+    @strawberry.mutation
+    def ping(self) -> str:
+        return "pong"
+
+
+@pytest.fixture
+async def writable(demo_engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP to an endpoint whose schema has a mutation (the hub's has none yet)."""
+    pipeline = Pipeline(build_schema(mutation=Pings), session_factory(demo_engine))
+    transport = httpx.ASGITransport(app=GraphQLEndpoint(pipeline))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
+            yield client
+    finally:
+        await pipeline.close()
+
+
+@MEDIA_TYPES
+async def test_a_mutation_over_get_is_405_with_allow(
+    writable: httpx.AsyncClient, accept: str, content_type: str
+) -> None:
+    response = await ask(writable, "GET", accept, {"query": PING})
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "POST"}
+    assert response.headers["content-type"] == content_type
+    assert has_no_data(response) == ["BAD_REQUEST"]
+    posted = await ask(writable, "POST", accept, {"query": PING})
+    assert posted.json() == {"data": {"ping": "pong"}}
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [(GRAPHQL_RESPONSE, 404), ("application/json", 200)],
+    ids=["graphql-response", "json"],
+)
+async def test_an_unknown_persisted_query_lets_apollo_clients_retry(
+    http: httpx.AsyncClient, method: str, accept: str, status: int
+) -> None:
+    """Apollo Client stops sending hashes for good after a 400 or 500; on this answer it
+    sends the document with its hash."""
+    document = f"query Persisted{method}{status} {{ sources {{ name }} }}"
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha(document)}}
+    unknown = await ask(http, method, accept, {"extensions": extensions})
+    assert unknown.status_code == status
+    assert has_no_data(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]
+    registered = await ask(http, "POST", accept, {"query": document, "extensions": extensions})
+    assert registered.status_code == 200
+    again = await ask(http, method, accept, {"extensions": extensions})
+    assert again.status_code == 200
+    assert again.json()["data"]["sources"]
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+async def test_an_unknown_persisted_query_over_get_is_not_stored(
+    http: httpx.AsyncClient, accept: str
+) -> None:
+    """A 404 may be stored by HTTP caches (RFC 9111 section 4.2.2) and this one stops being
+    true as soon as the client registers the document."""
+    digest = sha(f"{{ sources {{ name }} }} # never sent, as {accept}")
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    unknown = await ask(http, "GET", accept, {"extensions": extensions})
+    assert has_no_data(unknown) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert unknown.headers["cache-control"] == "no-store"
+
+
+async def test_a_known_document_with_bad_variables_is_a_request_error(
+    http: httpx.AsyncClient,
+) -> None:
+    """Known documents run by the compiled path: their variables are coerced first too."""
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha(COUNT)}}
+    registered = await ask(
+        http,
+        "POST",
+        GRAPHQL_RESPONSE,
+        {"query": COUNT, "variables": {"n": 1}, "extensions": extensions},
+    )
+    assert registered.status_code == 200
+    bad = await ask(
+        http, "GET", GRAPHQL_RESPONSE, {"variables": {"n": "ten"}, "extensions": extensions}
+    )
+    assert bad.status_code == 400
+    assert has_no_data(bad) == ["BAD_USER_INPUT"]
+
+
+async def test_a_document_outside_the_trusted_ones_is_403(
+    demo_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_bytes(orjson.dumps({"trusted-1": AREAS}))
+    settings = Settings(trusted_documents=manifest, trusted_only=True)
+    async with hub_client(create_app(settings, engine=demo_engine)) as http:
+        trusted = await ask(http, "GET", GRAPHQL_RESPONSE, {"documentId": "trusted-1"})
+        untrusted = await ask(http, "GET", GRAPHQL_RESPONSE, {"query": COUNT})
+        legacy = await ask(http, "GET", "application/json", {"query": COUNT})
+    assert trusted.status_code == 200
+    assert trusted.json()["data"]["areas"]
+    assert untrusted.status_code == 403
+    assert has_no_data(untrusted) == ["DOCUMENT_NOT_TRUSTED"]
+    assert legacy.status_code == 200
 
 
 # Health and readiness

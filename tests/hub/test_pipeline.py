@@ -136,7 +136,7 @@ async def test_an_unreadable_manifest_stops_the_hub_from_starting(
 
 async def test_the_fragment_bomb_is_refused_for_its_cost(gql: GraphQLClient) -> None:
     result = await gql.execute(fragment_bomb(30))
-    assert result["data"] is None
+    assert "data" not in result
     [extensions] = [e["extensions"] for e in result["errors"]]
     assert extensions["code"] == "QUERY_TOO_COMPLEX"
     assert extensions["limit"] == "cost"
