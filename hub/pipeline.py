@@ -394,10 +394,10 @@ class Pipeline:
         """The operation's cost with these variables; RequestError when over the limit."""
         limits = self.budget.limits
         value = operation.shape.cost
-        if value is None:
-            assert document.ast is not None
-            value = cost(self.graphql, document.ast, operation.node, variables)
         try:
+            if value is None:  # the variables say how large it is (or how many representations)
+                assert document.ast is not None
+                value = cost(self.graphql, document.ast, operation.node, variables)
             check_cost(value, limits)
         except LimitExceeded as over:
             raise RequestError([GraphQLError(str(over), extensions=over.extensions)]) from None
