@@ -1,12 +1,12 @@
 """Apollo Federation v2: the hub as a subgraph of the city's supergraph.
 
-Following the subgraph specification (https://www.apollographql.com/docs/graphos/schema-
-design/federated-schemas/reference/subgraph-spec): `_service { sdl }` gives the gateway
-the subgraph's SDL with its `@link` and `@key` directives, and `_entities(representations:)`
-resolves the references other subgraphs hold. Offering, Location and Category are keyed by
-their global `id`; Provider by `id` or by `vatNumber`, the partita IVA another subgraph may
-know it by. References are looked up through the request's DataLoaders: N representations
-cost one statement per type and key, not one each.
+As Apollo's subgraph specification says (https://www.apollographql.com/docs/federation/
+subgraph-spec/): `_service { sdl }` gives the gateway the subgraph's SDL with its `@link`
+and `@key` directives, and `_entities(representations:)` resolves the references other
+subgraphs hold. Offering, Location and Category are keyed by their global `id`; Provider by
+`id` or by `vatNumber`, the partita IVA another subgraph may know it by. References are
+looked up through the request's DataLoaders: N representations cost one statement per type
+and key, not one each.
 
 schema.graphql is the public SDL (`public_sdl`): the same schema without Federation's own
 definitions, which only the city's gateway needs and which plain GraphQL tools reject.
