@@ -65,7 +65,7 @@ _ENTITY_NAMES = ("Offering", "Provider", "Location", "Category")
 # Federation's own definitions: left out of the public SDL.
 _FEDERATION_TYPES = frozenset({"_Any", "_Entity", "_Service"})
 _FEDERATION_ROOT_FIELDS = frozenset({"_entities", "_service"})
-_FEDERATION_DIRECTIVES = frozenset({"key", "link"})
+_FEDERATION_DIRECTIVES = frozenset({"key"})  # `@link` is on the schema definition
 
 _SDL: weakref.WeakKeyDictionary[BaseSchema, str] = weakref.WeakKeyDictionary()
 
