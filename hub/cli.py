@@ -28,7 +28,7 @@ from hub.settings import Settings
 from hub.syncing import Outcome, print_preview, report, sync_all
 from models import Role
 from models.db import drop_db, init_db, is_sqlite, session_factory
-from schema import build_schema
+from schema import build_schema, federation_sdl, public_sdl
 
 T = TypeVar("T")
 
@@ -364,9 +364,17 @@ def export_schema(
     output: Annotated[
         Path | None, typer.Option(help="Write to this file instead of stdout.")
     ] = None,
+    federation: Annotated[
+        bool,
+        typer.Option(
+            "--federation",
+            help="The subgraph SDL for Apollo Federation (`_service { sdl }`), with @key.",
+        ),
+    ] = False,
 ) -> None:
     """Print the schema in GraphQL SDL (what schema.graphql holds)."""
-    sdl = build_schema().as_str() + "\n"
+    schema = build_schema()
+    sdl = (federation_sdl(schema) if federation else public_sdl(schema)) + "\n"
     if output is None:
         typer.echo(sdl, nl=False)
     else:

@@ -3,7 +3,8 @@
 A document is measured once: how deep its fields nest, how many aliases and root fields it
 has, and its static cost, an upper bound of the values the response can hold (each field
 counts once per parent it is resolved for; a connection's `edges`/`nodes` count `first`
-times, other lists the estimates of schema.costs). Fragments are measured once each and
+times, `nodes(ids:)` and Federation's `_entities(representations:)` the number of items they
+are given, other lists the estimates of schema.costs). Fragments are measured once each and
 reused, so a document that spreads a fragment twice at every level (the fragment bomb)
 costs its size to measure, not the 2^n of expanding it. Nothing here walks the expanded
 query: every figure saturates instead of growing without bound.
@@ -53,6 +54,11 @@ _CEILING = 2**40
 # limit: a chain of hundreds of fragments adds no field depth, but recursion in graphql-core's
 # validation and in this module would follow it.
 MAX_NESTING = 64
+# Representations `_entities` resolves in one request, whatever they select: a gateway sends
+# those of one query plan step together, a few per item of a page of at most 100 items.
+MAX_REPRESENTATIONS = 1_000
+# Root fields whose list holds one item per element of an argument.
+_LISTS_BY_ARGUMENT = {"nodes": "ids", "_entities": "representations"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,9 @@ _MESSAGES = {
     "depth": "The query nests fields {actual} levels deep; at most {maximum} are allowed.",
     "aliases": "The document has {actual} aliases; at most {maximum} are allowed.",
     "rootFields": "The operation selects {actual} root fields; at most {maximum} are allowed.",
+    "representations": (
+        "The request has {actual} entity representations; at most {maximum} are allowed."
+    ),
     "cost": (
         "The query could return {actual} values, more than the {maximum} allowed: "
         "ask for fewer items (`first`) or fewer nested lists."
@@ -172,6 +181,7 @@ class _Walk:
         }
         self.variables = variables
         self.uses_variables = False
+        self.representations = 0
         self.memo: dict[tuple[str, int | None], tuple[int, int]] = {}
         self.keys: dict[str, frozenset[str]] = {}
         # Fragments being measured: a cycle is left to validation (NoFragmentCyclesRule).
@@ -248,9 +258,17 @@ class _Walk:
         name = node.name.value
         if page is not None and name in {"edges", "nodes"}:
             return page
-        if parent is self.schema.query_type and name == "nodes":
-            ids = self.argument(node, "ids")
-            return len(ids) if isinstance(ids, list) else 1
+        if parent is self.schema.query_type and name in _LISTS_BY_ARGUMENT:
+            items = self.argument(node, _LISTS_BY_ARGUMENT[name])
+            # A single value where a list is expected is coerced to a list of one (spec 3.11).
+            count = len(items) if isinstance(items, list) else 1
+            if name == "_entities":
+                self.representations += count
+                if self.representations > MAX_REPRESENTATIONS:
+                    raise LimitExceeded(
+                        "representations", MAX_REPRESENTATIONS, self.representations
+                    )
+            return count
         return LIST_SIZES.get(f"{parent.name if parent else ''}.{name}", DEFAULT_LIST_SIZE)
 
     def page(self, node: FieldNode, returns: GraphQLNamedType) -> int | None:

@@ -421,10 +421,10 @@ class Pipeline:
         if request.principal.role is not Role.ANONYMOUS and self.budget.key_max_cost:
             limits = replace(limits, max_cost=self.budget.key_max_cost)
         value = operation.shape.cost
-        if value is None:
-            assert document.ast is not None
-            value = cost(self.graphql, document.ast, operation.node, request.variables)
         try:
+            if value is None:  # the variables say how large it is (or how many representations)
+                assert document.ast is not None
+                value = cost(self.graphql, document.ast, operation.node, request.variables)
             check_cost(value, limits)
         except LimitExceeded as over:
             raise RequestError([GraphQLError(str(over), extensions=over.extensions)]) from None

@@ -49,6 +49,10 @@ class Loaders:
         return Loader(partial(providers.providers_by_id, self._sessions))
 
     @cached_property
+    def provider_by_vat_number(self) -> Loader[str, Provider | None]:
+        return Loader(partial(providers.providers_by_vat_number, self._sessions))
+
+    @cached_property
     def location(self) -> Loader[int, Location | None]:
         return Loader(partial(locations.locations_by_id, self._sessions))
 

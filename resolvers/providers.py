@@ -81,5 +81,13 @@ async def providers_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Provid
     return by_key(ids, rows, lambda p: p.id)
 
 
+async def providers_by_vat_number(
+    sessions: Sessions, numbers: Sequence[str]
+) -> list[Provider | None]:
+    """Providers by partita IVA: the catalogue keeps one provider per partita IVA."""
+    statement = sa.select(Provider).where(col(Provider.vat_number).in_(numbers))
+    return by_key(numbers, await fetch_all(sessions, statement), lambda p: p.vat_number)
+
+
 async def locations_of_providers(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
     return await children(sessions, Location, col(Location.provider_id), ids, col(Location.id))

@@ -1,13 +1,16 @@
-"""The GraphQL schema of Concilia Hub, assembled from its types."""
+"""The GraphQL schema of Concilia Hub, assembled from its types: an Apollo Federation v2
+subgraph (schema.federation)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
+from strawberry.federation.schema import FederationAny
 
 from schema.eligibility import EligibilityRule
 from schema.errors import error_code
+from schema.federation import FEDERATION_VERSION, REPRESENTATION, federation_sdl, public_sdl
 from schema.location import Location
 from schema.offering import Offering
 from schema.provider import Provider
@@ -16,7 +19,7 @@ from schema.scalars import SCALARS
 from schema.source import Source, SyncRun
 from schema.taxonomy import Category
 
-HubSchema = strawberry.Schema
+HubSchema = strawberry.federation.Schema
 
 
 def build_schema(**kwargs: Any) -> HubSchema:
@@ -25,11 +28,12 @@ def build_schema(**kwargs: Any) -> HubSchema:
     return HubSchema(
         query=Query,
         types=[Offering, Provider, Location, Category, Source, SyncRun, EligibilityRule],
-        scalar_overrides=SCALARS,
+        federation_version=FEDERATION_VERSION,
+        scalar_overrides={**SCALARS, FederationAny: REPRESENTATION},
         **kwargs,
     )
 
 
 schema = build_schema()
 
-__all__ = ["HubSchema", "build_schema", "error_code", "schema"]
+__all__ = ["HubSchema", "build_schema", "error_code", "federation_sdl", "public_sdl", "schema"]

@@ -1,7 +1,8 @@
 """What the static cost of a query assumes about the size of the schema's lists.
 
 Connections (`offerings`, `providers`, `Provider.offerings`) return at most `first` items,
-so their `edges` and `nodes` weigh `first`; `nodes(ids:)` weighs the number of IDs. Other
+so their `edges` and `nodes` weigh `first`; `nodes(ids:)` weighs the number of IDs and
+Federation's `_entities(representations:)` the number of representations. Other
 lists of objects have no argument bounding them: the figures below are generous estimates
 of how many items they hold (an offering has 1-3 locations), and any list not named here
 weighs DEFAULT_LIST_SIZE. Introspection fields weigh a fixed amount, whatever they select:

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 ProviderType = Annotated["Provider", strawberry.lazy("schema.provider")]
 
 
-@strawberry.type(description="A place where offerings are delivered, with its address.")
+@strawberry.federation.type(
+    keys=["id"], description="A place where offerings are delivered, with its address."
+)
 class Location(relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[LocationRow]

@@ -55,10 +55,11 @@ class CostOption:
         )
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description=(
         "A welfare service offered by a provider, from a member's source or the hub's registry."
-    )
+    ),
 )
 class Offering(relay.Node):
     id: relay.NodeID[int]

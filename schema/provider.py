@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 OfferingConnectionType = Annotated["OfferingConnection", strawberry.lazy("schema.offering")]
 
 
-@strawberry.type(
+# Other subgraphs may know an organisation by its partita IVA rather than the hub's ID.
+@strawberry.federation.type(
+    keys=["id", "vatNumber"],
     description=(
         "An organisation offering welfare services: an alliance member or another district "
         "business."
-    )
+    ),
 )
 class Provider(relay.Node):
     id: relay.NodeID[int]

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from resolvers import eligibility, offerings, providers, sources, taxonomy
-from resolvers.loaders import Loader
 from resolvers.nodes import decode_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 from schema.arguments import After, First, NodeId, NodeIds
-from schema.eligibility import BeneficiaryProfileInput, Eligibility, EligibilityRule
+from schema.eligibility import BeneficiaryProfileInput, Eligibility
 from schema.enums import Area
+from schema.federation import FederationQuery
 from schema.info import Info
 from schema.inputs import (
     OfferingFilter,
@@ -24,47 +23,28 @@ from schema.inputs import (
     offering_query,
     provider_filter,
 )
-from schema.location import Location
+from schema.nodes import by_global_id
 from schema.offering import Offering, OfferingConnection
 from schema.provider import Provider, ProviderConnection
 from schema.selection import selected
-from schema.source import Source, SyncRun
+from schema.source import Source
 from schema.taxonomy import AreaSummary, Category
-
-_NODE_TYPES: dict[str, tuple[Callable[[Info], Loader[int, Any]], Callable[[Any], relay.Node]]] = {
-    "Offering": (lambda info: info.context.loaders.offering, Offering.from_row),
-    "Provider": (lambda info: info.context.loaders.provider, Provider.from_row),
-    "Location": (lambda info: info.context.loaders.location, Location.from_row),
-    "Category": (lambda info: info.context.loaders.category, Category.from_row),
-    "Source": (lambda info: info.context.loaders.source, Source.from_row),
-    "SyncRun": (lambda info: info.context.loaders.sync_run, SyncRun.from_row),
-    "EligibilityRule": (lambda info: info.context.loaders.rule, EligibilityRule.from_row),
-}
-
-
-async def _node(info: Info, global_id: str, expected: str | None = None) -> Any:
-    type_name, id_ = decode_id(global_id, expected)
-    if type_name not in _NODE_TYPES:
-        return None
-    loader, wrap = _NODE_TYPES[type_name]
-    row = await loader(info).load(id_)
-    return wrap(row) if row is not None else None
 
 
 @strawberry.type(
     description="Concilia Hub: the unified catalogue of the alliance's welfare offerings."
 )
-class Query:
+class Query(FederationQuery):
     @strawberry.field(description="Any object by its global ID; null when it does not exist.")
     async def node(self, info: Info, id: NodeId) -> relay.Node | None:
-        result: relay.Node | None = await _node(info, id)
+        result: relay.Node | None = await by_global_id(info, id)
         return result
 
     @strawberry.field(
         description="Objects by their global IDs, in order; null where one does not exist."
     )
     async def nodes(self, info: Info, ids: NodeIds) -> list[relay.Node | None]:
-        return list(await asyncio.gather(*(_node(info, id_) for id_ in ids)))
+        return list(await asyncio.gather(*(by_global_id(info, id_) for id_ in ids)))
 
     @strawberry.field(description="Offerings of the catalogue, filtered, ordered and paginated.")
     async def offerings(
@@ -88,7 +68,7 @@ class Query:
 
     @strawberry.field(description="An offering by its ID; null when it does not exist.")
     async def offering(self, info: Info, id: NodeId) -> Offering | None:
-        result: Offering | None = await _node(info, id, "Offering")
+        result: Offering | None = await by_global_id(info, id, "Offering")
         return result
 
     @strawberry.field(description="Providers ordered by name, filtered and paginated.")
@@ -107,7 +87,7 @@ class Query:
 
     @strawberry.field(description="A provider by its ID; null when it does not exist.")
     async def provider(self, info: Info, id: NodeId) -> Provider | None:
-        result: Provider | None = await _node(info, id, "Provider")
+        result: Provider | None = await by_global_id(info, id, "Provider")
         return result
 
     @strawberry.field(description="The four welfare areas with their labels and offering counts.")

@@ -30,8 +30,9 @@ class AreaSummary:
         return cls(count=count, area=count.info.area, offering_count=count.offering_count)
 
 
-@strawberry.type(
-    description="A category of the hub's controlled taxonomy; each belongs to one area."
+@strawberry.federation.type(
+    keys=["id"],
+    description="A category of the hub's controlled taxonomy; each belongs to one area.",
 )
 class Category(relay.Node):
     id: relay.NodeID[int]

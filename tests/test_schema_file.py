@@ -1,4 +1,5 @@
-"""schema.graphql, the committed SDL partners read, is current and fully documented."""
+"""schema.graphql, the committed SDL partners read, is current, fully documented, and
+buildable by any GraphQL tool: the served schema without Apollo Federation's definitions."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ from pathlib import Path
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     specified_scalar_types,
 )
+from graphql import build_schema as build_sdl
 
-from schema import build_schema
+from schema import build_schema, public_sdl
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
+# Apollo's types that strawberry's Federation support defines, and never prints.
+APOLLO_TYPES = {"_FieldSet", "link__Import", "link__Purpose"}
 
 
 def _types() -> list[GraphQLNamedType]:
@@ -23,7 +28,9 @@ def _types() -> list[GraphQLNamedType]:
     return [
         named
         for name, named in build_schema()._schema.type_map.items()
-        if not name.startswith("__") and name not in specified_scalar_types
+        if not name.startswith("__")
+        and name not in specified_scalar_types
+        and name not in APOLLO_TYPES
     ]
 
 
@@ -56,7 +63,7 @@ def test_schema_file_is_the_current_schema() -> None:
     assert SCHEMA_FILE.exists(), (
         "schema.graphql is missing; run `concilia export-schema --output schema.graphql`"
     )
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == build_schema().as_str() + "\n", (
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == public_sdl(build_schema()) + "\n", (
         "schema.graphql is out of date; run `concilia export-schema --output schema.graphql`"
     )
 
@@ -77,3 +84,27 @@ def test_every_field_and_input_field_has_a_description() -> None:
 def test_every_argument_has_a_description() -> None:
     missing = _undocumented_arguments()
     assert not missing, f"arguments without a description: {', '.join(missing)}"
+
+
+def _fields(named: GraphQLNamedType) -> dict[str, GraphQLField] | None:
+    if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+        return dict(named.fields)
+    return None
+
+
+def test_the_schema_file_is_the_served_schema_without_federation() -> None:
+    served = build_schema()._schema.type_map
+    public = build_sdl(SCHEMA_FILE.read_text(encoding="utf-8")).type_map  # no unknown directive
+
+    assert set(served) - set(public) == {"_Any", "_Entity", "_Service", *APOLLO_TYPES}
+    assert set(public) <= set(served)
+    for name, named in public.items():
+        fields, served_fields = _fields(named), _fields(served[name])
+        if fields is None or served_fields is None:
+            continue
+        left_out = set(served_fields) - set(fields)
+        assert left_out == ({"_entities", "_service"} if name == "Query" else set()), name
+        for field_name, field in fields.items():
+            assert str(field.type) == str(served_fields[field_name].type)
+            assert set(field.args) == set(served_fields[field_name].args)
+    assert "@key" not in SCHEMA_FILE.read_text(encoding="utf-8")

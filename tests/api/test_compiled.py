@@ -59,9 +59,10 @@ async def both(
 
 
 # Which README queries the compiled path takes: the catalogue, counts, taxonomy. The others
-# ask for eligibility, availability or sources, which only the general executor answers.
+# ask for eligibility, availability, sources or entities (Federation), which only the
+# general executor answers.
 PLANNED_README_QUERIES = [
-    q for q in QUERIES if not any(w in q for w in ("eligib", "availab", "sources"))
+    q for q in QUERIES if not any(w in q for w in ("eligib", "availab", "sources", "_entities"))
 ]
 
 

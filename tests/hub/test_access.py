@@ -47,6 +47,7 @@ ROWS: dict[str, list[str]] = {
     "introspection": [
         "{ __schema { queryType { name } } }",
         '{ __type(name: "Offering") { name } }',
+        "{ _service { sdl } }",
     ],
 }
 

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from connectors.config import load_sources
-from schema import build_schema
+from schema import build_schema, public_sdl
 from tests.utils import demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,7 +196,7 @@ def test_export_schema_prints_the_committed_schema(tmp_path: Path) -> None:
     expected = (
         SCHEMA_FILE.read_text(encoding="utf-8")
         if SCHEMA_FILE.exists()
-        else build_schema().as_str() + "\n"
+        else public_sdl(build_schema()) + "\n"
     )
     assert result.stdout == expected
     assert "\ntype Query {" in result.stdout
@@ -209,7 +209,16 @@ def test_export_schema_writes_the_output_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    assert target.read_text(encoding="utf-8") == build_schema().as_str() + "\n"
+    assert target.read_text(encoding="utf-8") == public_sdl(build_schema()) + "\n"
+
+
+def test_export_schema_federation_prints_the_subgraph_sdl(tmp_path: Path) -> None:
+    result = concilia("export-schema", "--federation", env=environment(tmp_path / "unused.db"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('schema @link(url: "https://specs.apollo.dev/federation/v2')
+    assert 'type Provider implements Node @key(fields: "id") @key(fields: "vatNumber")' in (
+        result.stdout
+    )
 
 
 def test_db_init_creates_a_fresh_database(tmp_path: Path) -> None:

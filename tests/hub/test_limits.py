@@ -9,6 +9,7 @@ from graphql import GraphQLSchema, OperationDefinitionNode, parse
 
 from hub.limits import (
     MAX_NESTING,
+    MAX_REPRESENTATIONS,
     LimitExceeded,
     Limits,
     Shape,
@@ -81,6 +82,43 @@ def test_a_list_without_arguments_weighs_its_estimate() -> None:
 def test_nodes_weighs_the_number_of_ids() -> None:
     _, value = measured('{ nodes(ids: ["a", "b", "c"]) { id } }')
     assert value == 3 * 2
+
+
+ENTITIES = """query($r: [_Any!]!) {
+  _entities(representations: $r) { ... on Offering { title provider { name } } }
+}"""
+
+
+def test_entities_weigh_their_representations() -> None:
+    literal = '{ _entities(representations: [{__typename: "Offering"}, {}]) { __typename } }'
+    found, value = measured(literal)
+    assert value == found.cost == 2 * (1 + 1)
+
+    found, value = measured(ENTITIES, {"r": [{}] * 50})
+    assert found.cost is None  # it depends on the request's representations
+    # 50 x (_entities + title + provider (1 + name))
+    assert value == 50 * (1 + 1 + 2)
+
+
+def test_more_representations_than_the_maximum_are_refused() -> None:
+    assert measured(ENTITIES, {"r": [{}] * MAX_REPRESENTATIONS})[1] > 0
+    with pytest.raises(LimitExceeded) as refused:
+        measured(ENTITIES, {"r": [{}] * (MAX_REPRESENTATIONS + 1)})
+    assert refused.value.extensions == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": "representations",
+        "maximum": MAX_REPRESENTATIONS,
+        "actual": MAX_REPRESENTATIONS + 1,
+    }
+
+
+def test_the_maximum_of_representations_is_per_request() -> None:
+    half = MAX_REPRESENTATIONS // 2 + 1
+    twice = "query($r: [_Any!]!) { a: _entities(representations: $r) { __typename } "
+    twice += "b: _entities(representations: $r) { __typename } }"
+    with pytest.raises(LimitExceeded) as refused:
+        measured(twice, {"r": [{}] * half})
+    assert refused.value.limit == "representations"
 
 
 def test_fragments_and_inline_fragments_count_like_their_fields() -> None:
