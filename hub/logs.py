@@ -67,25 +67,26 @@ class Redacting(logging.Filter):
         return True
 
 
-# Libraries that log URLs as they were given, credentials included (httpx: "HTTP Request:
-# GET <url>"). Their loggers get the filter too, so that every handler, whatever it is,
-# receives their records redacted.
-URL_LOGGERS = ("httpx",)
+# Libraries that log what they are given verbatim: URLs with their credentials (httpx's
+# "HTTP Request: GET <url>"), statements with their parameters (aiosqlite, SQLAlchemy's
+# echo), such as a source's checkpoint. Their loggers get the filter too, so that every
+# handler, whatever it is, receives their records redacted.
+VERBATIM_LOGGERS = ("httpx", "aiosqlite", "sqlalchemy.engine.Engine")
 
 
 def redact_handlers(*handlers: logging.Handler) -> None:
-    """Install Redacting on `handlers` and on the URL_LOGGERS (once on each)."""
-    for holder in (*handlers, *map(logging.getLogger, URL_LOGGERS)):
+    """Install Redacting on `handlers` and on the VERBATIM_LOGGERS (once on each)."""
+    for holder in (*handlers, *map(logging.getLogger, VERBATIM_LOGGERS)):
         if not any(isinstance(found, Redacting) for found in holder.filters):
             holder.addFilter(Redacting())
 
 
 def redact_configured(config: dict[str, Any]) -> None:
     """Install Redacting on every handler of a `logging.config.dictConfig` and on the
-    URL_LOGGERS: applied by every process that configures logging from it."""
+    VERBATIM_LOGGERS: applied by every process that configures logging from it."""
     config.setdefault("filters", {})["redacting"] = {"()": Redacting}
     for handler in config.get("handlers", {}).values():
         handler["filters"] = [*handler.get("filters", []), "redacting"]
-    for name in URL_LOGGERS:
+    for name in VERBATIM_LOGGERS:
         logger = config.setdefault("loggers", {}).setdefault(name, {})
         logger["filters"] = [*logger.get("filters", []), "redacting"]

@@ -14,7 +14,7 @@ import pytest
 
 from hub.logs import (
     ACCESS_LOGGER,
-    URL_LOGGERS,
+    VERBATIM_LOGGERS,
     Redacting,
     redact_handlers,
     uvicorn_log_config,
@@ -30,9 +30,9 @@ def record(message: str, *args: object, name: str = "connectors.fetch") -> loggi
 
 
 @pytest.fixture
-def url_loggers() -> Iterator[None]:
-    """Leaves the URL_LOGGERS' filters as they were."""
-    loggers = [logging.getLogger(name) for name in URL_LOGGERS]
+def verbatim_loggers() -> Iterator[None]:
+    """Leaves the VERBATIM_LOGGERS' filters as they were."""
+    loggers = [logging.getLogger(name) for name in VERBATIM_LOGGERS]
     before = [list(logger.filters) for logger in loggers]
     yield
     for logger, filters in zip(loggers, before, strict=True):
@@ -90,7 +90,7 @@ def test_access_log_lines_keep_the_hubs_routes() -> None:
     assert logged.getMessage() == '127.0.0.1:5000 - "GET /graphiql/static/app.js HTTP/1.1" 200'
 
 
-@pytest.mark.usefixtures("url_loggers")
+@pytest.mark.usefixtures("verbatim_loggers")
 async def test_httpx_request_lines_reach_every_handler_redacted(
     feed_server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -112,8 +112,8 @@ async def test_httpx_request_lines_reach_every_handler_redacted(
     assert [type(f) for f in logging.getLogger("httpx").filters].count(Redacting) == 1
 
 
-@pytest.mark.usefixtures("url_loggers")
-def test_the_servers_log_config_redacts_every_handler_and_the_url_loggers() -> None:
+@pytest.mark.usefixtures("verbatim_loggers")
+def test_the_servers_log_config_redacts_every_handler_and_the_verbatim_loggers() -> None:
     logging.config.dictConfig(uvicorn_log_config())
     try:
         handlers = [
