@@ -153,6 +153,8 @@ class Fetcher:
             async with self._slots:
                 try:
                     response = await self.client.request(method, url, **options)
+                except httpx.TooManyRedirects as error:  # a loop: asking again loops again
+                    raise FetchError(redact(f"cannot fetch {url}: {error}")) from None
                 except httpx.TransportError as error:  # connection, timeout, truncated body
                     # httpx's messages may quote the URL, credentials included.
                     failure = redact(f"cannot fetch {url}: {error!r}")
