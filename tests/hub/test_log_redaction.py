@@ -11,7 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hub.app import create_app
 from hub.logs import (
     ACCESS_LOGGER,
     VERBATIM_LOGGERS,
@@ -19,6 +21,8 @@ from hub.logs import (
     redact_handlers,
     uvicorn_log_config,
 )
+from hub.settings import Settings
+from tests.utils.hub import hub_client
 from tests.utils.server import FeedServer
 
 FEED_URL = "http://user:s3cret@127.0.0.1:9/feed.json?token=t0ken"
@@ -125,3 +129,15 @@ def test_the_servers_log_config_redacts_every_handler_and_the_verbatim_loggers()
         assert any(isinstance(f, Redacting) for f in logging.getLogger("httpx").filters)
     finally:
         logging.getLogger(ACCESS_LOGGER).filters.clear()
+
+
+async def test_the_hubs_warning_on_an_unreadable_sources_file_shows_no_server_path(
+    engine: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = tmp_path / "conf" / "sources.toml"
+
+    async with hub_client(create_app(Settings(sources=missing), engine=engine)):
+        pass
+
+    assert "live availability off: sources file not found: sources.toml" in caplog.text
+    assert str(tmp_path) not in caplog.text
