@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from models.redaction import redact, summarise
+
 _HTTP = ("http://", "https://")
 
 
@@ -20,13 +22,35 @@ class SourceConfig:
 
     name: str
     kind: str
+    # Where it is read: an http(s) URL, or a path resolved against the sources file.
     url: str
     description: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    # The url as the operator wrote it (a relative path stays relative), and the directory
+    # of the sources file that declared it: what operators are shown, and relative to what.
+    declared_url: str | None = None
+    directory: Path | None = None
 
     @property
     def is_remote(self) -> bool:
         return self.url.startswith(_HTTP)
+
+    @property
+    def shown_url(self) -> str:
+        """The url as declared, without credentials or server paths (models.redaction)."""
+        return self.redact(self.declared_url or self.url)
+
+    def redact(self, text: str) -> str:
+        """`text` (a message about this source) without credentials, its paths relative to
+        the sources file."""
+        return redact(text, self._directories())
+
+    def summarise(self, error: str) -> str:
+        """An error or a quarantine reason as it is stored: redacted and bounded."""
+        return summarise(error, self._directories())
+
+    def _directories(self) -> tuple[Path, ...]:
+        return () if self.directory is None else (self.directory,)
 
 
 def read_tables(path: Path, name: str, what: str) -> list[Any]:
@@ -46,7 +70,8 @@ def read_tables(path: Path, name: str, what: str) -> list[Any]:
 def load_sources(path: Path) -> list[SourceConfig]:
     """Read `[[source]]` tables from a TOML file; relative paths are resolved against it."""
     tables = read_tables(path, "source", "sources")
-    sources = [_source(table, path.parent, index) for index, table in enumerate(tables, 1)]
+    base = path.parent.resolve()
+    sources = [_source(table, base, index) for index, table in enumerate(tables, 1)]
     names = [source.name for source in sources]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
@@ -60,7 +85,7 @@ def _source(table: Any, base: Path, index: int) -> SourceConfig:
     missing = [key for key in ("name", "kind", "url") if not isinstance(table.get(key), str)]
     if missing:
         raise ConfigError(f"source #{index} lacks string field(s): {', '.join(missing)}")
-    url = table["url"]
+    url = declared = table["url"]
     if not url.startswith(_HTTP):
         url = str((base / url.removeprefix("file://")).resolve())
     options = {k: v for k, v in table.items() if k not in {"name", "kind", "url", "description"}}
@@ -71,4 +96,6 @@ def _source(table: Any, base: Path, index: int) -> SourceConfig:
         url=url,
         description=description if isinstance(description, str) else None,
         options=options,
+        declared_url=declared,
+        directory=base,
     )

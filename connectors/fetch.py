@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from connectors.config import SourceConfig
+from models.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -152,15 +153,18 @@ class Fetcher:
             async with self._slots:
                 try:
                     response = await self.client.request(method, url, **options)
+                except httpx.TooManyRedirects as error:  # a loop: asking again loops again
+                    raise FetchError(redact(f"cannot fetch {url}: {error}")) from None
                 except httpx.TransportError as error:  # connection, timeout, truncated body
-                    failure = f"cannot fetch {url}: {error!r}"
+                    # httpx's messages may quote the URL, credentials included.
+                    failure = redact(f"cannot fetch {url}: {error!r}")
                     delay = self._backoff(attempt)
                 else:
                     if response.status_code == 304:
                         raise NotModified(url)
                     if response.is_success:
                         return _document(url, response)
-                    failure = f"{url} answered HTTP {response.status_code}{_said(response)}"
+                    failure = redact(f"{url} answered HTTP {response.status_code}{_said(response)}")
                     if response.status_code not in RETRY_STATUSES:
                         raise FetchError(failure)
                     delay = _retry_after(response) or self._backoff(attempt)

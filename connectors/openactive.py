@@ -191,6 +191,7 @@ class OpenActiveFeed:
     async def _read(self, feed: str) -> AsyncIterator[Item]:
         location = self.positions.get(feed, feed)
         read: set[str] = set()
+        shown = self.source.redact  # feeds' URLs may carry credentials
         for _ in range(self.options.max_pages):
             document = await self.fetcher.fetch(location)
             items, following = _page(document.content, location)
@@ -203,10 +204,11 @@ class OpenActiveFeed:
             yield Checkpoint(self.state())
             if following in read:
                 if following not in (location, document.url):
-                    log.warning("%s: page %s links back to %s; stopping", feed, location, following)
+                    looped = (shown(feed), shown(location), shown(following))
+                    log.warning("%s: page %s links back to %s; stopping", *looped)
                 return
             location = following
-        log.info("%s: read %d pages; the next sync goes on", feed, self.options.max_pages)
+        log.info("%s: read %d pages; the next sync goes on", shown(feed), self.options.max_pages)
 
 
 def _page(content: bytes, location: str) -> tuple[list[object], str]:

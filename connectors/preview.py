@@ -10,7 +10,7 @@ terms of the source's taxonomy that no `categories` entry maps.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import httpx
 
@@ -121,4 +121,6 @@ def _check_reference(
 def _quarantine(result: Preview, problem: Problem) -> None:
     result.quarantined[problem.record_kind] += 1
     if len(result.problems) < MAX_LISTED_PROBLEMS:
-        result.problems.append(problem)
+        # The reason as a sync would store it: redacted and bounded.
+        reason = result.source.summarise(problem.reason)
+        result.problems.append(replace(problem, reason=reason))

@@ -79,9 +79,9 @@ async def ensure_source(session: AsyncSession, config: SourceConfig) -> Source:
         await session.execute(sa.select(Source).where(col(Source.name) == config.name))
     ).scalar_one_or_none()
     if source is None:
-        source = Source(name=config.name, kind=config.kind, url=config.url)
+        source = Source(name=config.name, kind=config.kind, url=config.shown_url)
         session.add(source)
-    source.kind, source.url, source.description = config.kind, config.url, config.description
+    source.kind, source.url, source.description = config.kind, config.shown_url, config.description
     await session.flush()
     return source
 
@@ -110,7 +110,7 @@ async def sync_source(
             await _close_interrupted_runs(session, source_id)
             run = SyncRun(source_id=source_id)
             session.add(run)
-        writer = _Writer(sessions, lock, _identity(config, source_id, row_id(run.id)))
+        writer = _Writer(sessions, lock, _identity(config, source_id, row_id(run.id)), config)
         try:
             await _drain(connector.records(), writer, batch_size, progress)
             if connector.complete_snapshot:
@@ -121,10 +121,11 @@ async def sync_source(
             await writer.extend_occurrences()
             await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None, connector)
         except FetchError as error:
-            log.warning("sync of %s failed: %s", config.name, error)
-            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, str(error), connector)
+            message = config.summarise(str(error))
+            log.warning("sync of %s failed: %s", config.name, message)
+            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message, connector)
         except Exception as error:
-            message = f"internal error: {error!r}"
+            message = config.summarise(f"internal error: {error!r}")
             await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message, connector)
             raise
         else:
@@ -203,10 +204,12 @@ class _Writer:
         sessions: async_sessionmaker[AsyncSession],
         lock: SourceLock,
         identity: Writer,
+        config: SourceConfig,
     ) -> None:
         self.sessions = sessions
         self.lock = lock
         self.identity = identity
+        self.config = config
         self.counts = _Counts()
         # Why providers were quarantined in this run: an offering of one of them is
         # quarantined for that root cause, not for a downstream symptom.
@@ -273,7 +276,8 @@ class _Writer:
                         "sync_run_id": self.identity.run_id,
                         "record_kind": problem.record_kind,
                         "external_id": problem.external_id,
-                        "reason": problem.reason,
+                        # Connectors quote what they read: URLs, and paths of the server.
+                        "reason": self.config.summarise(problem.reason),
                     }
                     for problem in problems
                 ],

@@ -29,6 +29,7 @@ from hub.ratelimit import RateLimiter
 from hub.runtime import tune_gc
 from hub.settings import Settings
 from models.db import init_db, ping, session_factory
+from models.redaction import redact
 from resolvers.availability import LiveAvailability
 
 log = logging.getLogger("concilia.hub")
@@ -111,5 +112,6 @@ def _declared_sources(settings: Settings) -> list[SourceConfig]:
     try:
         return load_sources(settings.sources)
     except ConfigError as error:
-        log.warning("live availability off: %s", error)
+        shown = redact(str(error), (settings.sources.resolve().parent,))
+        log.warning("live availability off: %s", shown)
         return []

@@ -22,12 +22,14 @@ from connectors.preview import Preview, preview
 from hub.access import OPERATOR
 from hub.documents import ManifestError
 from hub.keys import KeyProblem, create_key, list_keys, revoke_key
+from hub.logs import redact_handlers
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
 from hub.syncing import Outcome, print_preview, report, sync_all
 from models import Role
 from models.db import drop_db, init_db, is_sqlite, session_factory
+from models.redaction import redact
 from schema import build_schema, federation_sdl, public_sdl
 
 T = TypeVar("T")
@@ -61,7 +63,12 @@ def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _echo_err(message: str) -> None:
-    typer.echo(f"concilia: {message}", err=True)
+    typer.echo(f"concilia: {_shown(message)}", err=True)
+
+
+def _shown(text: str) -> str:
+    """`text` without credentials, its paths relative to the working directory."""
+    return redact(text, (Path.cwd(),))
 
 
 @app.command()
@@ -197,7 +204,7 @@ def list_sources(context: typer.Context) -> None:
         return
     settings = _settings()
     for config in load_sources(settings.sources):
-        typer.echo(f"{config.name:<24} {config.kind:<12} {config.url}")
+        typer.echo(f"{config.name:<24} {config.kind:<12} {config.shown_url}")
 
 
 @sources_app.command("check")
@@ -411,7 +418,7 @@ class _OneLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record).rstrip()
         if record.exc_info and record.exc_info[1] is not None:
-            line += f": {_first_line(record.exc_info[1])}"
+            line += f": {_shown(_first_line(record.exc_info[1]))}"
         return line
 
 
@@ -419,6 +426,7 @@ def _configure_logging() -> None:
     handler = logging.StreamHandler()
     if not os.environ.get("CONCILIA_DEBUG"):
         handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    redact_handlers(handler)
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
 
 

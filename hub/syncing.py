@@ -67,7 +67,7 @@ async def sync_all(engine: AsyncEngine, sources: list[SourceConfig]) -> list[Out
                     outcome.run = await sync_source(sessions, source, client, progress=advance)
                 except (SyncInProgress, ConfigError) as error:
                     # One source busy elsewhere or misdeclared does not stop the others.
-                    outcome.refused = str(error)
+                    outcome.refused = source.redact(str(error))
                 progress.remove_task(task)
                 if outcome.run is not None and outcome.run.quarantined:
                     outcome.problems = await _problems(engine, outcome.run)
@@ -157,7 +157,7 @@ def print_preview(result: Preview) -> None:
     """What `concilia sources check` shows: counts, samples, problems, unmapped terms."""
     out, _ = _consoles()
     source = result.source
-    out.print(f"{source.name} ({source.kind}): {source.url}", markup=False)
+    out.print(f"{source.name} ({source.kind}): {source.shown_url}", markup=False)
     kinds = [k for k in _SAMPLE_FIELDS if result.mapped[k] or result.quarantined[k]]
     table = Table("records", "mapped", "quarantined", box=None, pad_edge=False)
     for kind in kinds:

@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from models import ProviderLink, Source, SyncProblem, SyncRun, SyncTerm
+from models.redaction import redact, summarise
 from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_keyed, grouped
 
 if TYPE_CHECKING:
     from resolvers.context import Context
 
+M = TypeVar("M", bound=SQLModel)
+
 
 async def sources(ctx: Context) -> list[Source]:
-    return await fetch_all(ctx.sessions, sa.select(Source).order_by(col(Source.name)))
+    rows = await fetch_all(ctx.sessions, sa.select(Source).order_by(col(Source.name)))
+    return [_shown_source(row) for row in rows]
 
 
 async def sources_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Source | None]:
     rows = await fetch_all(sessions, sa.select(Source).where(col(Source.id).in_(ids)))
-    return by_key(ids, rows, lambda source: source.id)
+    return by_key(ids, [_shown_source(row) for row in rows], lambda source: source.id)
 
 
 async def sync_runs_by_id(sessions: Sessions, ids: Sequence[int]) -> list[SyncRun | None]:
     rows = await fetch_all(sessions, sa.select(SyncRun).where(col(SyncRun.id).in_(ids)))
-    return by_key(ids, rows, lambda run: run.id)
+    return by_key(ids, [_shown_run(row) for row in rows], lambda run: run.id)
 
 
 async def last_runs(sessions: Sessions, source_ids: Sequence[int]) -> list[SyncRun | None]:
@@ -37,12 +41,13 @@ async def last_runs(sessions: Sessions, source_ids: Sequence[int]) -> list[SyncR
         .group_by(col(SyncRun.source_id))
     )
     rows = await fetch_all(sessions, sa.select(SyncRun).where(col(SyncRun.id).in_(latest)))
-    return by_key(source_ids, rows, lambda run: run.source_id)
+    return by_key(source_ids, [_shown_run(row) for row in rows], lambda run: run.source_id)
 
 
 async def problems_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncProblem]]:
     parent, order = col(SyncProblem.sync_run_id), col(SyncProblem.id)
-    return await children(sessions, SyncProblem, parent, run_ids, order)
+    groups = await children(sessions, SyncProblem, parent, run_ids, order)
+    return [[_shown_problem(row) for row in group] for group in groups]
 
 
 async def terms_of_runs(sessions: Sessions, run_ids: Sequence[int]) -> list[list[SyncTerm]]:
@@ -70,6 +75,30 @@ async def sources_of_providers(
         col(ProviderLink.provider_id),
     )
     return [
-        list({source.id: source for source in group}.values())
+        list({source.id: _shown_source(source) for source in group}.values())
         for group in grouped(provider_ids, rows)
     ]
+
+
+# Rows stored before sources were redacted when synced (models.redaction) may still hold
+# credentials and server paths: what is read is redacted again (a no-op on newer rows).
+
+
+def _shown_source(row: Source) -> Source:
+    url = redact(row.url)
+    return row if url == row.url else _copy(Source, row, url=url)
+
+
+def _shown_run(row: SyncRun) -> SyncRun:
+    error = None if row.error is None else summarise(row.error)
+    return row if error == row.error else _copy(SyncRun, row, error=error)
+
+
+def _shown_problem(row: SyncProblem) -> SyncProblem:
+    reason = summarise(row.reason)
+    return row if reason == row.reason else _copy(SyncProblem, row, reason=reason)
+
+
+def _copy(model: type[M], row: M, **changes: object) -> M:
+    """A read-only row as an instance of its model, with `changes`."""
+    return model(**{name: getattr(row, name) for name in model.model_fields} | changes)

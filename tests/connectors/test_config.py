@@ -42,12 +42,16 @@ def test_sources_are_read_with_relative_paths_resolved_against_the_file(tmp_path
             kind="hsds",
             url=str(tmp_path / "conf" / "feeds" / "isola.json"),
             description="Cooperative dell'Isola",
+            declared_url="feeds/isola.json",
+            directory=tmp_path / "conf",
         ),
         SourceConfig(
             name="garibaldi",
             kind="hsds",
             url="https://feeds.example/garibaldi.json",
             options={"refresh_minutes": 30},
+            declared_url="https://feeds.example/garibaldi.json",
+            directory=tmp_path / "conf",
         ),
     ]
 
@@ -72,6 +76,65 @@ def test_parent_relative_and_file_urls_are_resolved(tmp_path: Path) -> None:
     urls = [source.url for source in load_sources(path)]
 
     assert urls == [str(tmp_path / "data" / "bundle.json"), str(absolute)]
+
+
+def test_sources_are_shown_as_declared_without_credentials_or_server_paths(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "elsewhere" / "bundle.json"
+    path = write(
+        tmp_path / "conf" / "sources.toml",
+        f"""
+        [[source]]
+        name = "relative"
+        kind = "hsds"
+        url = "feeds/isola.json"
+
+        [[source]]
+        name = "up"
+        kind = "hsds"
+        url = "../data/bundle.json"
+
+        [[source]]
+        name = "inside"
+        kind = "hsds"
+        url = "{tmp_path / "conf" / "feeds" / "b.json"}"
+
+        [[source]]
+        name = "outside"
+        kind = "hsds"
+        url = "file://{elsewhere}"
+
+        [[source]]
+        name = "remote"
+        kind = "hsds-api"
+        url = "https://api:s3cret@feeds.example/hsda?api_key=k3y&page_size=50"
+        """,
+    )
+
+    shown = {source.name: source.shown_url for source in load_sources(path)}
+
+    assert shown == {
+        "relative": "feeds/isola.json",
+        "up": "../data/bundle.json",
+        "inside": "feeds/b.json",
+        "outside": "file://bundle.json",
+        "remote": "https://***@feeds.example/hsda?api_key=***&page_size=50",
+    }
+
+
+def test_messages_about_a_source_are_redacted_relative_to_its_sources_file(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "my conf" / "sources.toml",
+        '[[source]]\nname = "a"\nkind = "hsds"\nurl = "feeds/a.json"\n',
+    )
+    (source,) = load_sources(path)
+
+    said = source.summarise(f"cannot read {source.url}: No such file or directory")
+
+    assert said == "cannot read feeds/a.json: No such file or directory"
 
 
 def test_remote_and_local_sources_are_told_apart(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ truncated bodies, conditional requests, the concurrency limit."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from connectors.config import SourceConfig
-from connectors.fetch import Fetcher, FetchError, NotModified, Validators
+from connectors.fetch import Fetcher, FetchError, NotModified, Validators, http_client
 from tests.utils.fetching import Sleeps
 from tests.utils.server import FeedServer, Hang, Reply, Truncated
 
@@ -78,6 +79,39 @@ async def test_client_errors_are_not_retried(feed_server: FeedServer, fetcher: F
     with pytest.raises(FetchError, match="HTTP 404"):
         await fetcher.get(feed_server.url("/missing"))
     assert feed_server.hits("/missing") == 1
+
+
+async def test_failures_and_retries_are_reported_without_credentials(
+    feed_server: FeedServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="connectors.fetch")
+    feed_server.serve("/a", "down", status=503)
+    url = feed_server.url("/a?token=t0k").replace("://", "://hub:s3cret@")
+    shown = feed_server.url("/a?token=***").replace("://", "://***@")
+
+    with pytest.raises(FetchError) as raised:
+        await fetcher.get(url)
+
+    assert str(raised.value) == f"{shown} answered HTTP 503: down (after 4 attempts)"
+    assert f"{shown} answered HTTP 503: down; retrying in 0.5 s" in caplog.text
+    assert "s3cret" not in caplog.text
+    assert "t0k" not in caplog.text
+
+
+async def test_a_redirect_loop_fails_at_once_without_credentials(
+    feed_server: FeedServer, sleeps: Sleeps
+) -> None:
+    feed_server.serve("/loop", "", status=302, headers={"Location": "/loop?token=t0k"})
+    url = feed_server.url("/loop").replace("://", "://hub:s3cret@")
+
+    async with http_client() as client:  # the sync's: it follows redirects
+        with pytest.raises(FetchError) as raised:
+            await Fetcher(client, sleep=sleeps).get(url)
+
+    shown = feed_server.url("/loop").replace("://", "://***@")
+    assert str(raised.value) == f"cannot fetch {shown}: Exceeded maximum allowed redirects."
+    assert feed_server.hits("/loop") == 21  # the first request and httpx's 20 redirects
+    assert sleeps.delays == []
 
 
 async def test_timeout_is_retried_then_reported(feed_server: FeedServer, fetcher: Fetcher) -> None:
