@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql, /healthz and /readyz."""
+"""The Starlette application: /graphql, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
+from hub import metrics
 from hub.graphql import GraphQLEndpoint
 from hub.http_limits import BoundedRequests, HTTPLimits
+from hub.observing import Observed
 from hub.pipeline import Pipeline
 from hub.runtime import tune_gc
 from hub.settings import Settings
@@ -75,11 +77,16 @@ def create_app(
             Route("/graphql", GraphQLEndpoint(pipeline, max_age=settings.cache_max_age)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.endpoint(db), methods=["GET"]),
         ],
-        middleware=[Middleware(BoundedRequests, limits=HTTPLimits.of(settings))],
+        middleware=[
+            Middleware(Observed),
+            Middleware(BoundedRequests, limits=HTTPLimits.of(settings)),
+        ],
         lifespan=lifespan,
     )
     app.state.pipeline = pipeline
+    metrics.serving()
     return app
 
 

@@ -14,6 +14,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from strawberry.http.ides import get_graphql_ide_html
 
+from hub import metrics
 from hub.caching import Kept, UrlCache
 from hub.http_limits import error_body
 from hub.language import negotiate
@@ -69,6 +70,8 @@ class GraphQLEndpoint:
             await _send(send, refused.status, body, _JSON, extra)
             return
         response = await self.pipeline.run(request)
+        if response.request_error:
+            metrics.note_outcome("refused")
         if response.not_allowed:
             await _send(send, 405, response.body, _JSON, [_ALLOW])
             return
