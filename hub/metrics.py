@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import prometheus_client
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from graphql import GraphQLError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 from starlette.requests import Request
@@ -89,6 +90,29 @@ WORKERS = Gauge(
     multiprocess_mode="livesum",
     registry=REGISTRY,
 )
+
+M = TypeVar("M", bound=MetricWrapperBase)
+
+
+class _Children(Generic[M]):
+    """A labelled metric's children by their label values, for the counts taken at every
+    request: `labels()` checks and locks at each call, several microseconds each time."""
+
+    def __init__(self, metric: M) -> None:
+        self.metric = metric
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self.metric.labels(*values)
+        return child
+
+
+_requests = _Children(REQUESTS)
+_latency = _Children(LATENCY)
+_executions = _Children(EXECUTIONS)
+_cache_lookups = _Children(CACHE_LOOKUPS)
 
 Outcome = Literal["ok", "error", "refused", "denied", "not_modified", "rate_limited"]
 
@@ -161,37 +185,27 @@ _OUTCOMES: dict[int, Outcome] = {
     429: "rate_limited",
 }
 
-_exchange: ContextVar[Exchange | None] = ContextVar("concilia_exchange", default=None)
-
-
-@contextmanager
-def exchange() -> Iterator[Exchange]:
-    """The record of the request being answered, for the notes taken meanwhile."""
-    noted = Exchange()
-    token = _exchange.set(noted)
-    try:
-        yield noted
-    finally:
-        _exchange.reset(token)
+# The record of the request being answered (hub.observing sets it), for the notes below.
+current: ContextVar[Exchange | None] = ContextVar("concilia_exchange", default=None)
 
 
 def note_operation(name: str | None, *, known: bool = False) -> None:
     """The request runs the operation `name` (None: anonymous) of a known document or not."""
-    noted = _exchange.get()
+    noted = current.get()
     if noted is not None:
         noted.operation, noted.known = name, known
 
 
 def note_outcome(outcome: Outcome) -> None:
     """The request's outcome, where its status does not tell (a request error answered 200)."""
-    noted = _exchange.get()
+    noted = current.get()
     if noted is not None:
         noted.outcome = outcome
 
 
 def note_errors(errors: Iterable[GraphQLError]) -> None:
     """The errors the request is answered with, counted by `extensions.code`."""
-    noted = _exchange.get()
+    noted = current.get()
     if noted is not None:
         noted.codes.extend(str((error.extensions or {}).get("code", "-")) for error in errors)
 
@@ -199,8 +213,8 @@ def note_errors(errors: Iterable[GraphQLError]) -> None:
 def observe(noted: Exchange, status: int, seconds: float) -> None:
     """Count an answered GraphQL request: its outcome, its latency, its errors."""
     operation = OPERATIONS.label(noted.operation, known=noted.known)
-    REQUESTS.labels(operation, noted.outcome_for(status)).inc()
-    LATENCY.labels(operation).observe(seconds)
+    _requests(operation, noted.outcome_for(status)).inc()
+    _latency(operation).observe(seconds)
     for code in noted.codes:
         ERRORS.labels(code if _CODE.fullmatch(code) else "other").inc()
 
@@ -213,12 +227,12 @@ def rate_limited(role: str) -> None:
 
 def executed(executor: Literal["compiled", "general"]) -> None:
     """Count an operation run by the compiled path or the general executor."""
-    EXECUTIONS.labels(executor).inc()
+    _executions(executor).inc()
 
 
 def cache_lookup(cache: Literal["response", "url"], *, hit: bool) -> None:
     """Count a lookup of the response cache or of the URL cache (hub.caching)."""
-    CACHE_LOOKUPS.labels(cache, "hit" if hit else "miss").inc()
+    _cache_lookups(cache, "hit" if hit else "miss").inc()
 
 
 def serving() -> None:

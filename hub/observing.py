@@ -51,26 +51,25 @@ class Observed:
                     refusal.extend(body[:MAX_READ_REFUSAL])
             await send(message)
 
-        token = logs.request_id.set(rid)
+        noted = metrics.Exchange()
+        tokens = logs.request_id.set(rid), metrics.current.set(noted)
         try:
-            with metrics.exchange() as noted:
-                try:
-                    await self.app(scope, receive, observed)
-                except Exception:
-                    log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
-                    if status:  # the answer is under way: the server can only cut it
-                        raise
-                    await _internal_error(observed)
-                finally:
-                    if refusal and not noted.codes:
-                        noted.codes.extend(_codes(bytes(refusal)))
-                    seconds = time.perf_counter() - started
-                    if scope["path"] == GRAPHQL_PATH:
-                        metrics.observe(noted, status, seconds)
-                    operation = metrics.operation_name(noted.operation)
-                    logs.access(scope["method"], scope["path"], status, seconds, operation, size)
+            await self.app(scope, receive, observed)
+        except Exception:
+            log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
+            if status:  # the answer is under way: the server can only cut it
+                raise
+            await _internal_error(observed)
         finally:
-            logs.request_id.reset(token)
+            if refusal and not noted.codes:
+                noted.codes.extend(_codes(bytes(refusal)))
+            seconds = time.perf_counter() - started
+            if scope["path"] == GRAPHQL_PATH:
+                metrics.observe(noted, status, seconds)
+            operation = metrics.operation_name(noted.operation)
+            logs.access(scope["method"], scope["path"], status, seconds, operation, size)
+            metrics.current.reset(tokens[1])
+            logs.request_id.reset(tokens[0])
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -205,8 +205,12 @@ async def test_rate_limit_refusals_are_counted_by_role(hub: Hub) -> None:
 
 
 def test_a_rate_limited_request_has_that_outcome_whatever_its_status() -> None:
-    with metrics.exchange() as noted:
+    noted = metrics.Exchange()
+    token = metrics.current.set(noted)
+    try:
         metrics.rate_limited("anonymous")
+    finally:
+        metrics.current.reset(token)
     assert noted.outcome_for(200) == "rate_limited"
 
 
