@@ -86,7 +86,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.pipeline = pipeline
-    metrics.serving()
+    metrics.worker_started()
     return app
 
 

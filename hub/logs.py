@@ -132,7 +132,7 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def server_log_config(
+def uvicorn_log_config(
     log_format: str, level: str = "info", *, access: bool = True
 ) -> dict[str, Any]:
     """The logging of a server process, which uvicorn applies in every worker it starts:

@@ -235,7 +235,7 @@ def cache_lookup(cache: Literal["response", "url"], *, hit: bool) -> None:
     _cache_lookups(cache, "hit" if hit else "miss").inc()
 
 
-def serving() -> None:
+def worker_started() -> None:
     """This process answers requests (concilia_worker_processes)."""
     WORKERS.set(1)
 

@@ -52,7 +52,7 @@ class Observed:
             await send(message)
 
         noted = metrics.Exchange()
-        tokens = logs.request_id.set(rid), metrics.current.set(noted)
+        rid_token, noted_token = logs.request_id.set(rid), metrics.current.set(noted)
         try:
             await self.app(scope, receive, observed)
         except Exception:
@@ -68,8 +68,8 @@ class Observed:
                 metrics.observe(noted, status, seconds)
             operation = metrics.operation_name(noted.operation)
             logs.access(scope["method"], scope["path"], status, seconds, operation, size)
-            metrics.current.reset(tokens[1])
-            logs.request_id.reset(tokens[0])
+            metrics.current.reset(noted_token)
+            logs.request_id.reset(rid_token)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

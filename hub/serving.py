@@ -190,7 +190,7 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": "hub.serving:HubHttpProtocol",
         "log_level": settings.log_level,
-        "log_config": logs.server_log_config(
+        "log_config": logs.uvicorn_log_config(
             settings.log_format, settings.log_level, access=access_log
         ),
         # The hub writes its own access line (hub.observing): no query string in it.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import logging.config
 import re
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import hub.serving
 from hub import logs
 from hub.app import create_app
 from hub.http_limits import HTTPLimits
-from hub.logs import JsonFormatter, request_id_of
+from hub.logs import JsonFormatter, TextFormatter, request_id_of
 from hub.serving import HubHttpProtocol
 from models.db import create_engine
 from tests.utils.hub import hub_client
@@ -282,3 +283,39 @@ def test_the_cli_writes_json_lines_when_asked(tmp_path: Path) -> None:
             assert fields["message"].startswith("sync of gone failed")
         else:
             assert warning.startswith("WARNING connectors.sync: sync of gone failed")
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Logging as it was before the test configured it."""
+    names = ["", "concilia", logs.ACCESS_LOGGER, "uvicorn", "uvicorn.access"]
+    saved = [
+        (logger, logger.level, list(logger.handlers), logger.propagate)
+        for logger in map(logging.getLogger, names)
+    ]
+    yield
+    for logger, level, handlers, propagate in saved:
+        for handler in logger.handlers:
+            if handler not in handlers:
+                handler.close()
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+
+
+@pytest.mark.usefixtures("restored_logging")
+@pytest.mark.parametrize(
+    ("log_format", "formatter"), [("json", JsonFormatter), ("text", TextFormatter)]
+)
+@pytest.mark.parametrize("access", [True, False])
+def test_the_server_log_config_writes_one_format_and_the_access_line_if_asked(
+    log_format: str, formatter: type[logging.Formatter], access: bool
+) -> None:
+    logging.config.dictConfig(logs.uvicorn_log_config(log_format, "info", access=access))
+
+    [handler] = logging.getLogger().handlers
+    assert isinstance(handler.formatter, formatter)
+    assert logging.getLogger("concilia.hub").isEnabledFor(logging.INFO)
+    assert logging.getLogger(logs.ACCESS_LOGGER).isEnabledFor(logging.INFO) is access
+    # Other libraries keep to warnings (httpx logs every fetch, with its URL, at INFO).
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
