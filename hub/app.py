@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (GraphiQL for browsers), /healthz, /readyz and /."""
+"""The Starlette application: /graphql (GraphiQL for browsers), /healthz, /readyz, /metrics
+and /."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ from starlette.routing import Route
 from connectors.config import ConfigError, SourceConfig, load_sources
 from connectors.fetch import http_client
 from connectors.live import LiveRefresher
-from hub import graphiql
-from hub.auth import Authentication
+from hub import graphiql, metrics
+from hub.auth import Authentication, for_admins
 from hub.graphql import GraphQLEndpoint
 from hub.headers import SecurityHeaders, cors
 from hub.home import home
 from hub.http_limits import BoundedRequests, HTTPLimits
 from hub.keys import Keys
+from hub.observing import Observed
 from hub.pipeline import Pipeline
 from hub.ratelimit import RateLimiter
 from hub.runtime import tune_gc
@@ -79,6 +81,8 @@ def create_app(
             await db.dispose()
 
     middleware = [
+        # Outermost: every answer, refusals included, has a request id, a count, a log line.
+        Middleware(Observed),
         Middleware(SecurityHeaders, production=settings.production),
         *filter(None, [cors(settings.allowed_origins())]),
         Middleware(BoundedRequests, limits=HTTPLimits.of(settings)),
@@ -87,6 +91,8 @@ def create_app(
             keys=Keys(sessions, settings.key_cache_ttl),
             limiter=RateLimiter(pipeline.cache.shared),
             policy=settings.rate_policy,
+            paths=("/graphql", "/metrics"),
+            on_limited=metrics.rate_limited,
         ),
     ]
     app = Starlette(
@@ -98,11 +104,17 @@ def create_app(
             Route("/", home(graphiql=ide is not None), methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route(
+                "/metrics",
+                for_admins(metrics.endpoint(db)) if settings.production else metrics.endpoint(db),
+                methods=["GET"],
+            ),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.pipeline = pipeline
+    metrics.worker_started()
     return app
 
 

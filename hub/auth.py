@@ -9,9 +9,11 @@ client over its rate is answered 429 with Retry-After, before any GraphQL work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.access import ANONYMOUS, Principal
@@ -120,3 +122,29 @@ async def _answer(
     headers = [_JSON, (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def for_admins(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """A route only an admin key may use (/metrics in production): 401 without a key,
+    403 with another role's."""
+
+    async def guarded(request: Request) -> Response:
+        principal = principal_of(request.scope)
+        if principal.role is Role.ADMIN:
+            return await endpoint(request)
+        if principal.role is Role.ANONYMOUS:
+            return Response(
+                error_body("Send an admin key: `Authorization: Bearer <key>`.", "UNAUTHENTICATED"),
+                401,
+                headers={"www-authenticate": 'Bearer realm="concilia"'},
+                media_type="application/json",
+            )
+        return Response(
+            error_body("This needs a key with the admin role.", "FORBIDDEN"),
+            403,
+            media_type="application/json",
+        )
+
+    return guarded

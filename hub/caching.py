@@ -36,6 +36,7 @@ from graphql.language import Visitor, visit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hub import metrics
 from models.reader import DATABASE_ERRORS, Reader
 from models.version import READ
 
@@ -192,10 +193,12 @@ class ResponseCache:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
+            metrics.cache_lookup("response", hit=True)
             return found
         shared = await self.shared.get("response", key)
         if shared is not None:
             self._keep(key, shared)
+        metrics.cache_lookup("response", hit=shared is not None)
         return shared
 
     async def put(self, key: str, body: bytes) -> None:
@@ -248,8 +251,10 @@ class UrlCache:
     def get(self, key: tuple[bytes, bytes], version: int) -> Kept | None:
         kept = self._entries.get(key)
         if kept is None or kept.version != version:
+            metrics.cache_lookup("url", hit=False)
             return None
         self._entries.move_to_end(key)
+        metrics.cache_lookup("url", hit=True)
         return kept
 
     def put(self, key: tuple[bytes, bytes], kept: Kept) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -22,7 +23,7 @@ from connectors.preview import Preview, preview
 from hub.access import OPERATOR
 from hub.documents import ManifestError
 from hub.keys import KeyProblem, create_key, list_keys, revoke_key
-from hub.logs import redact_handlers
+from hub.logs import JsonFormatter, redact_handlers
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
 from hub.settings import Settings
@@ -82,7 +83,7 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz."""
+    """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz, /metrics."""
     from hub.serving import serve as run_server  # noqa: PLC0415 - only the server needs it
     from hub.serving import worker_count  # noqa: PLC0415
 
@@ -424,10 +425,22 @@ class _OneLineFormatter(logging.Formatter):
 
 def _configure_logging() -> None:
     handler = logging.StreamHandler()
-    if not os.environ.get("CONCILIA_DEBUG"):
+    debug = bool(os.environ.get("CONCILIA_DEBUG"))
+    if _log_format() == "json":
+        handler.setFormatter(JsonFormatter(tracebacks=debug))
+    elif not debug:
         handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
     redact_handlers(handler)
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+
+def _log_format() -> str:
+    """CONCILIA_LOG_FORMAT, or what CONCILIA_ENV implies; text when the settings are
+    invalid (the command then says what is wrong with them)."""
+    try:
+        return Settings().log_format
+    except ValidationError:
+        return "text"
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import Receive, Scope, Send
 
+from hub import metrics
 from hub.accept import prefers_html
 from hub.access import Principal
 from hub.auth import principal_of
@@ -93,6 +94,8 @@ class GraphQLEndpoint:
             return
         response = await self.pipeline.run(request)
         status = _status(response, media)
+        if response.request_error:
+            metrics.note_outcome("refused")
         if response.not_allowed or response.forbidden:
             extra = [_ALLOW, _NO_STORE] if response.not_allowed else [_NO_STORE]
             await _send(send, status, response.body, content_type, extra)

@@ -26,6 +26,7 @@ def home(*, graphiql: bool) -> Callable[[Request], Awaitable[Response]]:
         "graphiql": "/graphql" if graphiql else None,
         "health": "/healthz",
         "ready": "/readyz",
+        "metrics": "/metrics",
         "documentation": "README.md",
     }
     as_json = orjson.dumps(links)

@@ -1,39 +1,169 @@
-"""What the hub writes to its logs: never a request's query string, which for GraphQL over
-GET holds the document's variables, and so possibly a beneficiary profile."""
+"""What the hub writes to its logs, and how: one JSON object a line (text in development),
+each record carrying the id of the request it was written for.
+
+Never logged: a request's query string (GraphQL over GET carries its variables there, and
+so possibly a beneficiary profile), its variables, its body. The hub's access line, which
+replaces uvicorn's, has the path alone.
+"""
 
 from __future__ import annotations
 
-import copy
+import itertools
 import logging
+import re
+import secrets
 from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from uvicorn.config import LOGGING_CONFIG
+import orjson
+from uvicorn.config import LOG_LEVELS
 
 from models.redaction import redact
 
-ACCESS_LOGGER = "uvicorn.access"
+ACCESS_LOGGER = "concilia.access"
+REQUEST_ID_HEADER = b"x-request-id"
+
+# The id of the request being handled (hub.observing sets it): every record written
+# meanwhile carries it, whichever logger wrote it.
+request_id: ContextVar[str | None] = ContextVar("concilia_request_id", default=None)
+
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# New ids: 32 hex digits, random per process then a serial number: unique across workers
+# and replicas without a system call for randomness at every request, as uuid4 makes.
+_PROCESS_ID = secrets.token_hex(8)
+_serial = itertools.count()
+# Past this, a path is cut in the access line (the URL limit allows 16 KB of it).
+MAX_LOGGED_PATH = 256
+
+_access = logging.getLogger(ACCESS_LOGGER)
 
 
-class WithoutQueryString(logging.Filter):
-    """Drops the query string from uvicorn's access log lines (`GET /graphql?…`)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        # uvicorn logs (client address, method, path with query, HTTP version, status).
-        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
-            path, mark, _ = args[2].partition("?")
-            record.args = (args[0], args[1], path + ("?…" if mark else ""), args[3], args[4])
-        return True
+def request_id_of(header: bytes | None) -> str:
+    """The client's X-Request-Id when it is sane (1 to 64 of `A-Za-z0-9._-`), else a new id:
+    anything else could smuggle text into the logs of every system the id travels through."""
+    if header is not None:
+        sent = header.decode("latin-1")
+        if _SANE_ID.fullmatch(sent):
+            return sent
+    return f"{_PROCESS_ID}{next(_serial):016x}"
 
 
-def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's logging configuration with the filter on its access logger: applied by
-    every worker process uvicorn starts, not only by the one that calls it."""
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["without_query"] = {"()": WithoutQueryString}
-    config["loggers"][ACCESS_LOGGER]["filters"] = ["without_query"]
+def access(
+    method: str,
+    path: str,
+    status: int,
+    seconds: float,
+    operation: str,
+    size: int,
+    *,
+    request: str | None = None,
+) -> None:
+    """Write the access line of an answered request (INFO on `concilia.access`)."""
+    if not _access.isEnabledFor(logging.INFO):
+        return
+    path = path[:MAX_LOGGED_PATH]
+    milliseconds = round(seconds * 1000, 3)
+    fields: dict[str, Any] = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": milliseconds,
+        "operation": operation,
+        "bytes": size,
+    }
+    if request is not None:
+        fields["request_id"] = request
+    _access.info(
+        "%s %s %d %.1f ms %s %d B",
+        method, path, status, milliseconds, operation, size,
+        extra={"fields": fields},
+    )  # fmt: skip
+
+
+def _time(record: logging.LogRecord) -> str:
+    """When the record was made, in ISO 8601 with its offset (UTC)."""
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+def _first_line(error: BaseException) -> str:
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one JSON object: time, level, logger, message, request_id, and the
+    `fields` a record was given (`extra={"fields": {...}}`, the access line's)."""
+
+    def __init__(self, *, tracebacks: bool = True) -> None:
+        super().__init__()
+        # The CLI shows an exception's first line unless CONCILIA_DEBUG is set.
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": _time(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": request_id.get(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update(fields)
+        if record.exc_info and record.exc_info[1] is not None:
+            line["exception"] = (
+                self.formatException(record.exc_info)
+                if self.tracebacks
+                else _first_line(record.exc_info[1])
+            )
+        return orjson.dumps(line, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """A record as a line of text: time, level, logger, [request id], message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "fields", None)
+        rid = fields.get("request_id") if isinstance(fields, dict) else None
+        rid = rid or request_id.get()
+        where = f"{record.name} [{rid}]" if rid else record.name
+        line = f"{_time(record)} {record.levelname} {where}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def uvicorn_log_config(
+    log_format: str, level: str = "info", *, access: bool = True
+) -> dict[str, Any]:
+    """The logging of a server process, which uvicorn applies in every worker it starts:
+    uvicorn's and the hub's records through one handler on stderr, in `log_format` (json or
+    text); the hub's access line when `access` (uvicorn's own access log is off)."""
+    formatter = JsonFormatter if log_format == "json" else TextFormatter
+    severity = LOG_LEVELS.get(level.lower(), logging.INFO)
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"hub": {"()": formatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "hub",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        # Other libraries (httpx logs every fetch at INFO) keep to warnings, as before.
+        "root": {"handlers": ["stderr"], "level": logging.WARNING},
+        "loggers": {
+            "concilia": {"level": severity},
+            ACCESS_LOGGER: {"level": severity if access else logging.WARNING},
+            "uvicorn": {"level": severity},
+            "uvicorn.access": {"level": logging.WARNING, "propagate": False},
+        },
+    }
     redact_configured(config)
     return config
 

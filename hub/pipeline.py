@@ -22,6 +22,7 @@ from graphql import GraphQLError, GraphQLSchema, execute
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 
+from hub import metrics
 from hub.access import ANONYMOUS, Principal, refusal, without_suggestions
 from hub.caching import ResponseCache, Shared, VersionClock, cache_key, redis_client
 from hub.documents import Document, DocumentError, Documents, Operation
@@ -197,9 +198,12 @@ class Pipeline:
 
     async def run(self, request: GraphQLRequest) -> GraphQLResponse:
         """The response to a request; never raises for anything the client sent."""
+        metrics.note_operation(request.operation_name)
         try:
             document = await self.document(request)
             operation = document.operation(request.operation_name)
+            named = operation.node.name
+            metrics.note_operation(named.value if named else None, known=document.known)
             if not operation.is_query and not request.mutable:
                 only_queries = error("Only queries can be sent with GET.", "BAD_REQUEST")
                 return replace(_refusal([only_queries]), not_allowed=True)
@@ -299,8 +303,10 @@ class Pipeline:
                     if mismatch is not None:
                         return mismatch
                 self.executed["compiled"] += 1
+                metrics.executed("compiled")
                 return GraphQLResponse(_data_body(data, extensions))
         self.executed["general"] += 1
+        metrics.executed("general")
         context = Context(self.sessions, lang=request.lang, live=self.live)
         data, errors = await self.general(document, request, context)
         return GraphQLResponse(_body(data, errors, extensions), ok=not errors)
@@ -507,6 +513,7 @@ def _body(data: Any, errors: list[GraphQLError], extensions: dict[str, Any] | No
     response: dict[str, Any] = {"data": data}
     if errors:
         response["errors"] = [e.formatted for e in errors]
+        metrics.note_errors(errors)
     if extensions:
         response["extensions"] = extensions
     return orjson.dumps(response)

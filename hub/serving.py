@@ -24,8 +24,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from hub import logs, metrics
 from hub.http_limits import HTTPLimits, refusal
-from hub.logs import uvicorn_log_config
 from hub.settings import Settings
 from models.db import create_engine, init_db
 
@@ -129,12 +129,16 @@ class HubHttpProtocol(HttpToolsProtocol):
         head += [
             name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
         ]
+        # The app never sees this request: its id and access line are given here.
+        rid = logs.request_id_of(None)
         head += [
             b"content-type: application/json\r\n",
             b"content-length: %d\r\n" % len(body),
+            b"x-request-id: %s\r\n" % rid.encode(),
             b"connection: close\r\n\r\n",
         ]
         self.transport.write(b"".join(head) + body)
+        logs.access("-", "-", status, 0.0, "-", len(body), request=rid)
         self._lingering = True
         if self.transport.can_write_eof():
             self.transport.write_eof()
@@ -155,17 +159,22 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
     if processes > 1:
         # Tables created once, here, rather than by every worker at the same moment.
         asyncio.run(_init_db(settings.database_url))
-    if processes > 1 and hasattr(socket, "SO_REUSEPORT"):
-        Workers(settings, host, port, processes).run()
+    if processes == 1:
+        uvicorn.run(app, host=host, port=port, **_uvicorn_options(settings))
         return
-    uvicorn.run(
-        "hub.app:create_app" if processes > 1 else app,
-        factory=processes > 1,
-        workers=processes,
-        host=host,
-        port=port,
-        **_uvicorn_options(settings),
-    )
+    # Each worker keeps its counts there; a scrape of any of them adds them all up.
+    with metrics.worker_directory():
+        if hasattr(socket, "SO_REUSEPORT"):
+            Workers(settings, host, port, processes).run()
+        else:
+            uvicorn.run(
+                "hub.app:create_app",
+                factory=True,
+                workers=processes,
+                host=host,
+                port=port,
+                **_uvicorn_options(settings),
+            )
 
 
 async def _init_db(url: str) -> None:
@@ -181,8 +190,11 @@ def _uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": "hub.serving:HubHttpProtocol",
         "log_level": settings.log_level,
-        "log_config": uvicorn_log_config(),
-        "access_log": access_log,
+        "log_config": logs.uvicorn_log_config(
+            settings.log_format, settings.log_level, access=access_log
+        ),
+        # The hub writes its own access line (hub.observing): no query string in it.
+        "access_log": False,
     }
 
 
@@ -214,6 +226,7 @@ class Workers:
                         log.warning(
                             "worker %s exited (%s); starting another", worker.pid, worker.exitcode
                         )
+                        _exited(worker)
                         workers[index] = self._start()
         finally:
             for worker in workers:
@@ -237,6 +250,11 @@ class Workers:
         )
         worker.start()
         return worker
+
+
+def _exited(worker: BaseProcess) -> None:
+    if worker.pid is not None:
+        metrics.worker_exited(worker.pid)
 
 
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # production: no access log by default (development keeps it).
     env: Literal["development", "production"] = "development"
+    # Server and CLI logs: a JSON object a line (production's default) or text (development's).
+    log_format: Literal["json", "text"] = Field(
+        default_factory=lambda data: "json" if data.get("env") == "production" else "text"
+    )
     # Server processes of `concilia serve`; none: one per core.
     workers: int | None = Field(default=None, ge=1)
     access_log: bool | None = None

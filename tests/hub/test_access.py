@@ -107,7 +107,7 @@ async def production(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def test_the_table_has_a_row_for_each_rule_and_nothing_else() -> None:
-    checked = {*ROWS, "cost of one request", "requests"}
+    checked = {*ROWS, "`/metrics`", "cost of one request", "requests"}
     for label in TABLE.rows:
         assert any(label.startswith(start) for start in checked), f"unchecked row {label!r}"
 
@@ -136,6 +136,22 @@ def refused(response: httpx.Response) -> bool:
     assert response.status_code == 200, body
     assert "FORBIDDEN" not in codes
     return False
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+async def test_the_metrics_cell_of_each_role(
+    production: httpx.AsyncClient, keys: dict[Role, dict[str, str]], role: Role
+) -> None:
+    response = await production.get("/metrics", headers=keys[role])
+    if TABLE.row("`/metrics`")[role] == "yes":
+        assert response.status_code == 200
+        assert "concilia_" in response.text
+    else:
+        assert response.status_code == (401 if role is Role.ANONYMOUS else 403)
+        assert response.json()["errors"][0]["extensions"]["code"] in {
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+        }
 
 
 def test_the_cost_and_rate_rows_are_the_defaults() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -253,9 +254,9 @@ def _free_port() -> int:
 
 
 def _wait_until_healthy(base_url: str, server: subprocess.Popen[Any]) -> None:
-    """Poll /healthz for at most 90 seconds while the server (two workers, each importing
-    the hub) starts on a busy machine."""
-    deadline = time.monotonic() + 90
+    """Poll /healthz for at most 120 seconds while the server (two workers, each importing
+    the hub) starts on a busy machine (one shared by several builds took a minute)."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert server.poll() is None, "the server exited while starting"
         try:
@@ -264,7 +265,7 @@ def _wait_until_healthy(base_url: str, server: subprocess.Popen[Any]) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.1)  # a real process is starting: there is nothing to await
-    pytest.fail("the server did not answer /healthz within 90 s")
+    pytest.fail("the server did not answer /healthz within 120 s")
 
 
 def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: Path) -> None:
@@ -308,7 +309,8 @@ def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: P
     assert eligible.status_code == 200, eligible.text
     logged = (tmp_path / "serve.log").read_text()
     assert "Traceback" not in logged
-    assert '"GET /graphql?… HTTP/1.1" 200' in logged
+    assert re.search(r"concilia\.access \[\w+\]: GET /graphql 200 ", logged), logged
+    assert "?" not in logged
     assert "23456" not in logged
     assert "20161" not in logged
 
