@@ -64,12 +64,7 @@ def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def _echo_err(message: str) -> None:
-    typer.echo(f"concilia: {_shown(message)}", err=True)
-
-
-def _shown(text: str) -> str:
-    """`text` without credentials, its paths relative to the working directory."""
-    return redact(text, (Path.cwd(),))
+    typer.echo(f"concilia: {message}", err=True)
 
 
 @app.command()
@@ -228,7 +223,11 @@ def sources_check(
 
     async def main() -> Preview:
         async with http_client() as client:
-            return await preview(config, client, sample=sample, limit=limit)
+            try:
+                return await preview(config, client, sample=sample, limit=limit)
+            except FetchError as error:
+                # As a sync stores it: no credentials, paths as the sources file names them.
+                raise CliError(config.summarise(str(error))) from None
 
     print_preview(_run(main))
 
@@ -419,7 +418,7 @@ class _OneLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record).rstrip()
         if record.exc_info and record.exc_info[1] is not None:
-            line += f": {_shown(_first_line(record.exc_info[1]))}"
+            line += f": {_first_line(record.exc_info[1])}"
         return line
 
 
@@ -465,7 +464,9 @@ def main() -> None:
 
 
 def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+    """An unexpected error's first line, without credentials or server paths (relative to
+    the working directory)."""
+    return redact((str(error).strip().splitlines() or [type(error).__name__])[0], [Path.cwd()])
 
 
 __all__ = ["app", "main"]

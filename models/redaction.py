@@ -108,8 +108,8 @@ def _url_in_text(url: str) -> str:
 def _url(url: str) -> str:
     """RFC 3986 section 3: the userinfo is what the authority holds before its last `@`."""
     scheme, _, rest = url.partition("://")
-    ends = [at for at in (rest.find(mark) for mark in "/?#") if at >= 0]
-    authority, rest = rest[: min(ends, default=len(rest))], rest[min(ends, default=len(rest)) :]
+    end = min((at for at in map(rest.find, "/?#") if at >= 0), default=len(rest))
+    authority, rest = rest[:end], rest[end:]
     if "@" in authority:
         authority = f"{MASK}@{authority.rpartition('@')[2]}"
     rest, hash_mark, fragment = rest.partition("#")
