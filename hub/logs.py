@@ -114,10 +114,11 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             line.update(fields)
         if record.exc_info and record.exc_info[1] is not None:
+            # The Redacting filter leaves the traceback, redacted, in `exc_text`.
             line["exception"] = (
-                self.formatException(record.exc_info)
+                (record.exc_text or self.formatException(record.exc_info))
                 if self.tracebacks
-                else _first_line(record.exc_info[1])
+                else redact(_first_line(record.exc_info[1]))
             )
         return orjson.dumps(line, default=str).decode()
 
@@ -132,7 +133,7 @@ class TextFormatter(logging.Formatter):
         where = f"{record.name} [{rid}]" if rid else record.name
         line = f"{_time(record)} {record.levelname} {where}: {record.getMessage()}"
         if record.exc_info and record.exc_info[1] is not None:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + (record.exc_text or self.formatException(record.exc_info))
         return line
 
 
