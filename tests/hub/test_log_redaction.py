@@ -17,7 +17,9 @@ from hub.app import create_app
 from hub.logs import (
     ACCESS_LOGGER,
     VERBATIM_LOGGERS,
+    JsonFormatter,
     Redacting,
+    TextFormatter,
     redact_handlers,
     uvicorn_log_config,
 )
@@ -147,3 +149,22 @@ async def test_the_hubs_warning_on_an_unreadable_sources_file_shows_no_server_pa
 
     assert "live availability off: sources file not found: sources.toml" in caplog.text
     assert str(tmp_path) not in caplog.text
+
+
+@pytest.mark.parametrize("formatter", [JsonFormatter(), TextFormatter()])
+def test_tracebacks_are_written_redacted_in_either_format(formatter: logging.Formatter) -> None:
+    failure = OSError("cannot read https://user:s3cret@feed.example/x.json?token=t0ken")
+    record = logging.LogRecord(
+        "concilia.sync",
+        logging.ERROR,
+        __file__,
+        1,
+        "sync failed",
+        None,
+        (OSError, failure, failure.__traceback__),
+    )
+    assert Redacting().filter(record)
+    written = formatter.format(record)
+    assert "OSError" in written
+    assert "s3cret" not in written
+    assert "t0ken" not in written
