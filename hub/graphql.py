@@ -16,14 +16,13 @@ import orjson
 from starlette.types import Receive, Scope, Send
 
 from hub import metrics
-from hub.accept import prefers_html
 from hub.access import Principal
 from hub.auth import principal_of
 from hub.caching import Kept, UrlCache
 from hub.graphiql import GraphiQL
 from hub.http_limits import error_body
 from hub.language import negotiate
-from hub.media import MediaType
+from hub.media import MediaType, prefers_html
 from hub.pipeline import GraphQLRequest, GraphQLResponse, Pipeline, matches
 
 _HTTP_CODES = {

@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.accept import prefers_html
+from hub.media import prefers_html
 
 _PAGE = Path(__file__).resolve().parent / "static" / "home.html"
 # The page is text and links: it may load nothing at all.

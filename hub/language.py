@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub.media import q_value
 from models.enums import Language
 
 
@@ -23,11 +24,4 @@ def negotiate(accept_language: str | None, default: Language = Language.IT) -> L
 
 
 def _quality(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                return float(value)
-            except ValueError:
-                return 0.0
-    return 1.0
+    return q_value(params.split(";")) or 0.0

@@ -9,6 +9,7 @@ GraphQL. The new one is chosen only when the client names it: a missing Accept h
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 from functools import lru_cache
 
@@ -35,11 +36,11 @@ class MediaType(Enum):
 # Clients send the same few Accept headers again and again: each is parsed once.
 @lru_cache(maxsize=256)
 def _negotiate(accept: str) -> MediaType | None:
-    ranges = [parsed for item in accept.split(",") if (parsed := _media_range(item))]
+    ranges = _ranges(accept)
     best: tuple[float, bool, int] | None = None
     chosen: MediaType | None = None
     for preference, media in enumerate((MediaType.JSON, MediaType.GRAPHQL_RESPONSE)):
-        quality, specificity = _quality(media, ranges)
+        quality, specificity = _quality(media.essence, ranges)
         named = specificity >= _NAMED
         # Equal qualities: a type the client names beats one it only matches by a
         # wildcard; between two named types the GraphQL one, between two wildcards JSON.
@@ -62,27 +63,48 @@ def _media_range(item: str) -> _Range | None:
     kind, slash, subtype = media.lower().partition("/")
     if not slash or not kind or not subtype or (kind == "*" and subtype != "*"):
         return None
+    quality = q_value(parameters)
+    if quality is None:
+        return None
     charset: str | None = None
-    quality = 1.0
     for parameter in parameters:
         name, _, value = parameter.partition("=")
-        name, value = name.strip().lower(), value.strip().strip('"')
-        if name == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                return None
-            if not 0.0 <= quality <= 1.0:
-                return None
-        elif name == "charset":
-            charset = value.lower()
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
     return kind, subtype, charset, quality
 
 
-def _quality(media: MediaType, ranges: list[_Range]) -> tuple[float, int]:
-    """The q of the most specific range matching `media`, and that range's specificity
-    (0 when none matches)."""
-    kind, subtype = media.essence.split("/")
+def q_value(parameters: Iterable[str]) -> float | None:
+    """The weight of an Accept or Accept-Language element, from its `q` parameter (RFC 9110
+    section 12.4.2): 1 without one, None when it is not a number from 0 to 1."""
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                return None
+            return quality if 0.0 <= quality <= 1.0 else None
+    return 1.0
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether `accept` ranks text/html above both JSON types, for the routes that answer a
+    person with a page and a program with JSON: a browser's navigation does (`text/html,
+    …, */*;q=0.8`), `*/*` alone (curl, httpx) does not."""
+    ranges = _ranges(accept)
+    html, _ = _quality("text/html", ranges)
+    return html > 0 and all(html > _quality(m.essence, ranges)[0] for m in MediaType)
+
+
+def _ranges(accept: str) -> list[_Range]:
+    return [parsed for item in accept.split(",") if (parsed := _media_range(item))]
+
+
+def _quality(media: str, ranges: list[_Range]) -> tuple[float, int]:
+    """The q of the most specific range matching the type/subtype `media`, and that
+    range's specificity (0 when none matches)."""
+    kind, subtype = media.split("/")
     found: tuple[int, float] | None = None
     for range_kind, range_subtype, charset, quality in ranges:
         # GraphQL responses are UTF-8 (GraphQL over HTTP, "Media Types"): a range asking

@@ -14,9 +14,9 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.accept import prefers_html
 from hub.app import create_app
 from hub.graphiql import STATIC
+from hub.media import prefers_html
 from hub.settings import Settings
 from tests.utils.graphql import GraphQLClient
 from tests.utils.hub import hub_client
