@@ -85,6 +85,11 @@ def cacheable(document: DocumentNode, operation: OperationDefinitionNode) -> boo
     return not finder.found
 
 
+# How answers are written: a new hub whose answers differ for the same data (2: times in
+# Rome's offset) must not serve, nor confirm with a 304, what an older one kept in Redis.
+FORMAT = 2
+
+
 def cache_key(
     version: int,
     document_hash: str,
@@ -99,7 +104,7 @@ def cache_key(
     variables JSON cannot write back (nested past orjson's 255 levels), never a key."""
     try:
         parts = orjson.dumps(
-            [version, document_hash, operation_name, variables or {}, language, role, day],
+            [FORMAT, version, document_hash, operation_name, variables or {}, language, role, day],
             option=orjson.OPT_SORT_KEYS,
         )
     except orjson.JSONEncodeError:

@@ -456,6 +456,7 @@ class Pipeline:
 def _refusal(errors: list[GraphQLError]) -> GraphQLResponse:
     """The response to a request error: its errors and no `data` entry, for the request
     stopped before execution (GraphQL spec 7.1.1, Data)."""
+    metrics.note_errors(errors)
     code = (errors[0].extensions or {}).get("code") if errors else None
     return GraphQLResponse(
         orjson.dumps({"errors": [e.formatted for e in errors]}),
