@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
@@ -19,6 +16,7 @@ import pytest
 from connectors.config import load_sources
 from schema import build_schema, public_sdl
 from tests.utils import demo
+from tests.utils.process import concilia_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CONCILIA = Path(sys.executable).with_name("concilia")
@@ -246,62 +244,23 @@ def test_missing_sources_file_fails_with_one_line(tmp_path: Path, command: list[
     assert "nosuch.toml" in one_line_error(concilia(*command, env=env))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen[Any]) -> None:
-    """Poll /healthz for at most 120 seconds while the server (two workers, each importing
-    the hub) starts on a busy machine (one shared by several builds took a minute)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited while starting"
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)  # a real process is starting: there is nothing to await
-    pytest.fail("the server did not answer /healthz within 120 s")
-
-
 def test_serve_answers_graphql_over_real_http(demo_db: DemoDatabase, tmp_path: Path) -> None:
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with (tmp_path / "serve.log").open("w") as log:
-        server = subprocess.Popen(  # noqa: S603 - our own console script
-            [str(CONCILIA), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=demo_db.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with concilia_serve(demo_db.env, tmp_path / "serve.log") as served:
+        response = httpx.post(
+            f"{served.url}/graphql",
+            json={"query": "{ offerings(first: 5) { totalCount edges { node { title } } } }"},
+            timeout=10,
         )
-        try:
-            _wait_until_healthy(base_url, server)
-            response = httpx.post(
-                f"{base_url}/graphql",
-                json={"query": "{ offerings(first: 5) { totalCount edges { node { title } } } }"},
-                timeout=10,
-            )
-            # A profile in a GET query string never reaches the access log.
-            eligible = httpx.get(
-                f"{base_url}/graphql",
-                params={
-                    "query": "query($p: BeneficiaryProfileInput!) "
-                    "{ offerings(filter: {eligibleFor: $p}) { totalCount } }",
-                    "variables": '{"p": {"isee": "23456.78", "residenceCap": "20161"}}',
-                },
-                timeout=10,
-            )
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        # A profile in a GET query string never reaches the access log.
+        eligible = httpx.get(
+            f"{served.url}/graphql",
+            params={
+                "query": "query($p: BeneficiaryProfileInput!) "
+                "{ offerings(filter: {eligibleFor: $p}) { totalCount } }",
+                "variables": '{"p": {"isee": "23456.78", "residenceCap": "20161"}}',
+            },
+            timeout=10,
+        )
     assert response.status_code == 200
     offerings = response.json()["data"]["offerings"]
     assert offerings["totalCount"] > len(demo.visible())
