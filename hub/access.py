@@ -26,6 +26,7 @@ from graphql import (
     visit,
 )
 
+from models.audit import Actor, ActorKind
 from models.enums import Role
 
 # Fields that show how the hub is run (where sources are read from, what failed and why):
@@ -36,12 +37,16 @@ FIELD_ROLES: dict[tuple[str, str], Role] = {
     ("SyncRun", "quarantined"): Role.ADMIN,
     ("SyncRun", "unmappedTerms"): Role.ADMIN,
 }
+# Fields that write, or that show who wrote what: guarded in every environment, development
+# included (a laptop's hub still keeps anonymous clients from changing its data). An
+# editor's mutations are further scoped to its own provider by the resolvers.
+WRITE_ROLES: dict[tuple[str, str], Role] = {}
 # Fields that describe the schema itself: in production, only for keys allowed to explore
 # (GraphQL spec 4, introspection; Apollo Federation's `_service { sdl }` is the same).
 EXPLORING: frozenset[tuple[str, str]] = frozenset(
     {("Query", "__schema"), ("Query", "__type"), ("Query", "_service")}
 )
-GUARDED = frozenset(FIELD_ROLES) | EXPLORING
+GUARDED = frozenset(FIELD_ROLES) | frozenset(WRITE_ROLES) | EXPLORING
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,13 @@ class Principal:
         """Whether it may introspect the schema: anyone in development, keys that allow
         it in production."""
         return not production or (self.role is not Role.ANONYMOUS and self.explore)
+
+    @property
+    def actor(self) -> Actor | None:
+        """How the audit trail names its writes; None for anonymous clients."""
+        if self.key_id is None:
+            return Actor(ActorKind.OPERATOR, self.name) if self.name else None
+        return Actor(ActorKind.KEY, self.name or f"key {self.key_id}", key_id=self.key_id)
 
     @property
     def label(self) -> str:
@@ -118,8 +130,15 @@ class _Guarded(Visitor):
 def refusal(
     fields: frozenset[tuple[str, str]], principal: Principal, production: bool
 ) -> GraphQLError | None:
-    """Why the principal may not run an operation selecting `fields`, or None (always,
-    in development)."""
+    """Why the principal may not run an operation selecting `fields`, or None (in
+    development, only writing needs a key)."""
+    for type_name, field_name in sorted(fields):
+        needed = WRITE_ROLES.get((type_name, field_name))
+        if needed is not None and principal.role.rank < needed.rank:
+            return GraphQLError(
+                f"`{type_name}.{field_name}` needs a key with the {needed.value} role.",
+                extensions={"code": "FORBIDDEN"},
+            )
     if not production:
         return None
     for type_name, field_name in sorted(fields):

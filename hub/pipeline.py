@@ -307,7 +307,14 @@ class Pipeline:
                 return GraphQLResponse(_data_body(data, extensions))
         self.executed["general"] += 1
         metrics.executed("general")
-        context = Context(self.sessions, lang=request.lang, live=self.live)
+        context = Context(
+            self.sessions,
+            lang=request.lang,
+            live=self.live,
+            role=request.principal.role,
+            editor_of=request.principal.provider_id,
+            actor=request.principal.actor,
+        )
         data, errors = await self.general(document, request, context)
         return GraphQLResponse(_body(data, errors, extensions), ok=not errors)
 

@@ -1,6 +1,7 @@
 """The storage model: SQLModel tables and the database engine."""
 
 from models.apikey import ApiKey
+from models.audit import Change
 from models.category import Category
 from models.enums import (
     Area,
@@ -30,6 +31,7 @@ __all__ = [
     "ApiKey",
     "Area",
     "Category",
+    "Change",
     "CostOption",
     "DataVersion",
     "DeliveryMode",

@@ -14,6 +14,7 @@ from models import (
     Location,
     Offering,
     Provider,
+    Role,
     Schedule,
     Slot,
     Source,
@@ -21,6 +22,7 @@ from models import (
     SyncRun,
     SyncTerm,
 )
+from models.audit import Actor
 from models.types import local_today
 from resolvers import availability, eligibility, locations, offerings, providers, sources, taxonomy
 from resolvers.loaders import Loader
@@ -149,6 +151,11 @@ class Context:
     live: availability.LiveAvailability | None = None
     # The day the request sees (Milan's): what is current is decided by it.
     today: date = field(default_factory=local_today)
+    # Who asks (hub.access decided what the document may select): the role, the provider
+    # an editor's key writes for, and how the audit trail names it (None: cannot write).
+    role: Role = Role.ANONYMOUS
+    editor_of: int | None = None
+    actor: Actor | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
