@@ -36,7 +36,8 @@ from connectors.records import (
 )
 from connectors.registry import Connector, connector_for
 from models import Source, SyncProblem, SyncRun, SyncStatus, SyncTerm
-from models.catalogue import Catalogue, Outcome, Writer
+from models.audit import Actor, ActorKind
+from models.catalogue import REGISTRY_PRIORITY, Catalogue, Outcome, Writer
 from models.db import engine_of
 from models.types import row_id, utc_now
 
@@ -328,6 +329,11 @@ def _identity(config: SourceConfig, source_id: int, run_id: int) -> Writer:
     priority = config.options.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise ConfigError(f"source {config.name!r}: option 'priority' must be an integer")
+    if not -REGISTRY_PRIORITY < priority < REGISTRY_PRIORITY:
+        raise ConfigError(
+            f"source {config.name!r}: option 'priority' must be between "
+            f"{-REGISTRY_PRIORITY + 1} and {REGISTRY_PRIORITY - 1} (the registry outranks sources)"
+        )
     links = config.options.get("provider_links", {})
     if not isinstance(links, dict) or not all(
         isinstance(key, str) and isinstance(value, str) and _names_provider(value)
@@ -337,7 +343,8 @@ def _identity(config: SourceConfig, source_id: int, run_id: int) -> Writer:
             f"source {config.name!r}: option 'provider_links' must be a table of this source's"
             ' provider ids to "<source name>/<external id>" or "vat:<partita IVA>"'
         )
-    return Writer(source_id, utc_now(), run_id, priority, dict(links))
+    actor = Actor(ActorKind.SOURCE, config.name, source_id=source_id, run_id=run_id)
+    return Writer(source_id, utc_now(), run_id, priority, dict(links), actor)
 
 
 def _names_provider(value: str) -> bool:

@@ -29,6 +29,7 @@ from stdnum.it import iva
 
 from connectors.config import ConfigError, read_tables
 from models import Area, Offering, Provider, RuleScope, Source
+from models.audit import IMPORT
 from models.catalogue import linked_provider, replace_registry_rules
 from models.eligibility import RuleError, parse_rule, rule_json
 from models.rule import rule_hash
@@ -130,7 +131,7 @@ async def import_rules(session: AsyncSession, rules: list[RegistryRule]) -> Impo
     if missing:
         raise ConfigError("unknown references: " + "; ".join(missing))
     changes = await replace_registry_rules(
-        session, [_values(rule, targets[rule.key]) for rule in rules]
+        session, [_values(rule, targets[rule.key]) for rule in rules], IMPORT
     )
     return ImportReport(changes.created, changes.updated, changes.unchanged, changes.deleted)
 

@@ -18,13 +18,15 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models import audit
 from models.audience import source_rule
+from models.audit import Actor, ChangeAction, Entry, diff
 from models.availability import extend_occurrences, refresh_occurrences
 from models.category import Category
 from models.district import in_district
@@ -44,7 +46,9 @@ from models.records import (
     ProviderRecord,
     Record,
     SlotRecord,
+    apply_overrides,
     content_hash,
+    record_json,
 )
 from models.rule import EligibilityRule, refresh_rule_sets, rule_hash
 from models.schedule import Schedule, Slot
@@ -57,6 +61,10 @@ from models.validation import InvalidRecord, check, offering_area, schedule_valu
 R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord, SlotRecord)
 
 CHUNK = 500
+
+# The registry's link to a provider outranks every source's (see merge_provider); the
+# sources' `priority` option stays below it.
+REGISTRY_PRIORITY = 2**31 - 1
 
 # The fields a provider takes from its sources' records (the rest is identity).
 PROVIDER_FIELDS = (
@@ -87,6 +95,8 @@ class Writer:
     # The source's declared links for organisations without a partita IVA: its external
     # id -> "<source name>/<external id>" or "vat:<partita IVA>" of the same organisation.
     same_as: Mapping[str, str] = field(default_factory=dict)
+    # How the audit trail names the writer (models.audit); None records nothing.
+    actor: Actor | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,10 @@ class _Existing:
     id: int
     content_hash: str | None
     seen_run_id: int | None
+    version: int = 1
+    # What the row's writer said last, and the registry's overrides (models.provenance).
+    said: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 class Catalogue:
@@ -132,6 +146,7 @@ class Catalogue:
         self._dirty_locations: set[int] = set()
         self._written_offerings: set[int] = set()
         self._source_name: str | None = None  # read when a declaration needs it
+        self._changes: list[Entry] = []  # for the audit trail, recorded at the end
 
     async def write(self, records: Sequence[Record]) -> Outcome:
         """Check and store records (at most one per kind and external id; providers
@@ -155,17 +170,20 @@ class Catalogue:
                 if isinstance(r.record, OfferingRecord)
             ]
         )
+        await self._record()
         return self.outcome
+
+    async def _record(self) -> None:
+        if self.writer.actor is not None:
+            await audit.record(self.session, self.writer.actor, self._changes)
+        self._changes.clear()
 
     async def withdraw(self, external_ids: Sequence[str]) -> int:
         """Withdraw offerings the source deleted (the rows stay: a later record brings
         them back); how many were listed before."""
         if not external_ids:
             return 0
-        withdrawn = await self.session.execute(
-            self._withdrawing().where(col(Offering.external_id).in_(list(external_ids)))
-        )
-        return int(withdrawn.rowcount)  # type: ignore[attr-defined]
+        return await self._withdraw(col(Offering.external_id).in_(list(external_ids)))
 
     async def cancel_slots(self, external_ids: Sequence[str]) -> None:
         """Cancel the slots the source deleted."""
@@ -200,45 +218,99 @@ class Catalogue:
         run = self.writer.run_id
         if run is None:
             raise ValueError("only a sync run knows what it listed")
-        withdrawn = await self.session.execute(
-            self._withdrawing().where(
-                sa.or_(col(Offering.seen_run_id).is_(None), col(Offering.seen_run_id) != run)
-            )
+        return await self._withdraw(
+            sa.or_(col(Offering.seen_run_id).is_(None), col(Offering.seen_run_id) != run)
         )
-        return int(withdrawn.rowcount)  # type: ignore[attr-defined]
 
     async def extend_occurrences(self) -> None:
         """Expand the source's schedules whose stored occurrences are running out."""
         await extend_occurrences(self.session, source_id=self.source_id)
 
-    def _withdrawing(self) -> Any:
-        return (
-            sa.update(Offering)
-            .where(
+    async def _withdraw(self, condition: Any) -> int:
+        """Withdraw the source's listed offerings that meet `condition`; how many."""
+        rows = await self.session.execute(
+            sa.select(col(Offering.id), col(Offering.status)).where(
                 col(Offering.source_id) == self.source_id,
                 col(Offering.status) != OfferingStatus.WITHDRAWN,
-            )
-            .values(
-                status=OfferingStatus.WITHDRAWN,
-                last_changed_at=self.writer.at,
-                content_hash=None,
+                condition,
             )
         )
+        found = [(row_id(id_), status) for id_, status in rows]
+        for chunk in _chunks([id_ for id_, _ in found], CHUNK):
+            await self.session.execute(
+                sa.update(Offering)
+                .where(col(Offering.id).in_(chunk))
+                .values(
+                    status=OfferingStatus.WITHDRAWN,
+                    listed_status=OfferingStatus.WITHDRAWN,
+                    last_changed_at=self.writer.at,
+                    content_hash=None,
+                    version=col(Offering.version) + 1,
+                )
+            )
+        self._changes += [
+            Entry(
+                "Offering",
+                id_,
+                ChangeAction.WITHDRAW,
+                {"status": [OfferingStatus(status).value, OfferingStatus.WITHDRAWN.value]},
+            )
+            for id_, status in found
+        ]
+        await self._record()
+        return len(found)
 
     # Upserts ---------------------------------------------------------------------------
 
     async def _existing(
         self, model: type[Location | Offering | Slot], ids: Iterable[str]
     ) -> dict[str, _Existing]:
-        rows = await self.session.execute(
+        wanted = (col(model.source_id) == self.source_id, col(model.external_id).in_(list(ids)))
+        if model is Slot:
+            rows = await self.session.execute(
+                sa.select(
+                    col(Slot.external_id),
+                    col(Slot.id),
+                    col(Slot.content_hash),
+                    col(Slot.seen_run_id),
+                ).where(*wanted)
+            )
+            return {str(ext): _Existing(row_id(i), digest, seen) for ext, i, digest, seen in rows}
+        editable = cast("type[Location | Offering]", model)
+        rows_ = await self.session.execute(
             sa.select(
-                col(model.external_id),
-                col(model.id),
-                col(model.content_hash),
-                col(model.seen_run_id),
-            ).where(col(model.source_id) == self.source_id, col(model.external_id).in_(list(ids)))
+                col(editable.external_id),
+                col(editable.id),
+                col(editable.content_hash),
+                col(editable.seen_run_id),
+                col(editable.version),
+                col(editable.said),
+                col(editable.overrides),
+            ).where(*wanted)
         )
-        return {str(ext): _Existing(row_id(id_), digest, seen) for ext, id_, digest, seen in rows}
+        return {
+            str(ext): _Existing(row_id(i), digest, seen, version, said or {}, overrides or {})
+            for ext, i, digest, seen, version, said, overrides in rows_
+        }
+
+    def _edited(self, kind: str, record: R, found: _Existing | None) -> tuple[R, dict[str, object]]:
+        """What a record stores: itself with the registry's overrides of its row applied,
+        and the columns that say so (what it said, the next version); its change is noted
+        for the audit trail."""
+        said = record_json(record)
+        if found is None:  # a new row: noted by `_created` once its id is known
+            return record, {"said": said}
+        effective = apply_overrides(record, found.overrides)
+        after = {**said, **found.overrides}
+        before = {**found.said, **found.overrides}
+        self._changes.append(Entry(kind, found.id, ChangeAction.UPDATE, diff(before, after)))
+        return effective, {"said": said, "version": found.version + 1}
+
+    def _created(self, kind: str, ids: Iterable[int], records: Iterable[Record]) -> None:
+        for id_, created in zip(ids, records, strict=True):
+            self._changes.append(
+                Entry(kind, id_, ChangeAction.CREATE, diff({}, record_json(created)))
+            )
 
     def _split(
         self,
@@ -349,7 +421,7 @@ class Catalogue:
             touched.append(target)
             touched[:0] = await self._adopt_declared(record, target)
         for provider_id in dict.fromkeys(touched):
-            await merge_provider(session, provider_id)
+            await merge_provider(session, provider_id, self.writer.actor)
         self._dirty_providers.update(touched)
 
     def _declared(self, record: ProviderRecord) -> str | None:
@@ -448,7 +520,11 @@ class Catalogue:
                 }
             ],
         )
-        return row_id(inserted.scalar_one())
+        created = row_id(inserted.scalar_one())
+        self._changes.append(
+            Entry("Provider", created, ChangeAction.CREATE, diff({}, _provider_said(record)))
+        )
+        return created
 
     async def _legacy(self, external_id: str) -> int | None:
         """The provider this source's record made before provider links existed."""
@@ -503,19 +579,26 @@ class Catalogue:
             [r.provider_external_id for r in records if r.provider_external_id]
         )
 
-        def values(record: LocationRecord, digest: str) -> dict[str, object]:
+        def values(
+            record: LocationRecord, digest: str, found: _Existing | None = None
+        ) -> dict[str, object]:
+            stored, edited = self._edited("Location", record, found)
             return {
-                **_location_values(record),
-                "provider_id": providers.get(record.provider_external_id or ""),
+                **_location_values(stored),
+                "provider_id": providers.get(stored.provider_external_id or ""),
                 **self._provenance(digest),
+                **edited,
             }
 
         if new:
             inserted = await session.execute(
                 sa.insert(Location).returning(col(Location.id)), [values(r, d) for r, d in new]
             )
-            self._dirty_locations.update(row_id(i) for i in inserted.scalars())
+            new_ids = [row_id(i) for i in inserted.scalars()]
+            self._created("Location", new_ids, [r for r, _ in new])
+            self._dirty_locations.update(new_ids)
         if changed:
+            found_by_id = {found.id: found for found in existing.values()}
             moved = [i for _, _, i in changed]
             # The providers they belonged to before, in case a location changed hands.
             previous = await session.execute(
@@ -523,7 +606,8 @@ class Catalogue:
             )
             self._dirty_providers.update(p for p in previous.scalars() if p is not None)
             await session.execute(
-                sa.update(Location), [{"id": i, **values(r, d)} for r, d, i in changed]
+                sa.update(Location),
+                [{"id": i, **values(r, d, found_by_id[i])} for r, d, i in changed],
             )
             self._dirty_locations.update(moved)
 
@@ -577,26 +661,39 @@ class Catalogue:
         if not new and not changed:
             return
         ids: dict[str, int] = {}
+        stored: list[OfferingRecord] = []  # with the registry's overrides
         if new:
+            rows = []
+            for r, d in new:
+                effective, edited = self._edited("Offering", r, None)
+                stored.append(effective)
+                rows.append(
+                    {**context.values(effective), **self._provenance(d, r.last_modified), **edited}
+                )
             inserted = await session.execute(
-                sa.insert(Offering).returning(col(Offering.external_id), col(Offering.id)),
-                [{**context.values(r), **self._provenance(d, r.last_modified)} for r, d in new],
+                sa.insert(Offering).returning(col(Offering.external_id), col(Offering.id)), rows
             )
             ids.update((str(external), row_id(id_)) for external, id_ in inserted)
+            self._created("Offering", [ids[r.external_id] for r, _ in new], [r for r, _ in new])
         if changed:
-            await session.execute(
-                sa.update(Offering),
-                [
-                    {"id": i, **context.values(r), **self._provenance(d, r.last_modified)}
-                    for r, d, i in changed
-                ],
-            )
+            found_by_id = {found.id: found for found in existing.values()}
+            rows = []
+            for r, d, i in changed:
+                effective, edited = self._edited("Offering", r, found_by_id[i])
+                stored.append(effective)
+                rows.append(
+                    {
+                        "id": i,
+                        **context.values(effective),
+                        **self._provenance(d, r.last_modified),
+                        **edited,
+                    }
+                )
+            await session.execute(sa.update(Offering), rows)
             ids.update((r.external_id, i) for r, _, i in changed)
             await _delete_children(session, [i for _, _, i in changed])
         self._written_offerings.update(ids.values())
-        await context.insert_children(
-            session, self.source_id, [r for r, _ in new] + [r for r, _, _ in changed], ids
-        )
+        await context.insert_children(session, self.source_id, stored, ids)
         await refresh_occurrences(session, list(ids.values()))
         await refresh_rule_sets(session, list(ids.values()))
 
@@ -672,7 +769,7 @@ class Catalogue:
             )
             affected.update(row_id(i) for i in offered.scalars())
         for chunk in _chunks(sorted(affected - self._written_offerings), CHUNK):
-            await refresh_offerings(session, chunk)
+            await refresh_offerings(session, chunk, self.writer.actor)
         self._dirty_providers.clear()
         self._dirty_locations.clear()
 
@@ -687,9 +784,11 @@ class _OfferingContext:
         providers_in_district: set[int],
         locations: dict[str, tuple[int, bool]],
         categories: dict[str, int],
+        inactive: set[int],
     ) -> None:
         self.providers = providers
         self.provider_names = provider_names
+        self.inactive = inactive
         self.providers_in_district = providers_in_district
         self.locations = locations
         self.categories = categories
@@ -703,11 +802,13 @@ class _OfferingContext:
         providers: dict[str, int],
     ) -> _OfferingContext:
         provider_ids = {providers[r.provider_external_id] for r in records}
-        names = await session.execute(
-            sa.select(col(Provider.id), col(Provider.name)).where(
-                col(Provider.id).in_(provider_ids)
+        names = (
+            await session.execute(
+                sa.select(col(Provider.id), col(Provider.name), col(Provider.active)).where(
+                    col(Provider.id).in_(provider_ids)
+                )
             )
-        )
+        ).all()
         external = {ext for r in records for ext in r.location_external_ids}
         location_rows = await session.execute(
             sa.select(col(Location.external_id), col(Location.id), col(Location.in_district)).where(
@@ -718,10 +819,11 @@ class _OfferingContext:
         categories = await session.execute(sa.select(col(Category.code), col(Category.id)))
         return cls(
             providers,
-            {row_id(id_): name for id_, name in names},
+            {row_id(id_): name for id_, name, _ in names},
             await _providers_in_district(session, provider_ids),
             {str(ext): (row_id(id_), flag) for ext, id_, flag in location_rows},
             {code: row_id(id_) for code, id_ in categories},
+            {row_id(id_) for id_, _, active in names if not active},
         )
 
     def digest(self, record: OfferingRecord) -> str:
@@ -750,7 +852,8 @@ class _OfferingContext:
             "title_sort_en": fold(record.title_en or record.title_it),
             "area": offering_area(record),
             "delivery_mode": record.delivery_mode,
-            "status": record.status,
+            "status": shown_status(record.status, provider_id not in self.inactive),
+            "listed_status": record.status,
             "is_free": bool(amounts) and min(amounts) == 0,
             "min_price_cents": min(amounts) if amounts else None,
             "beneficiary_discount_percent": record.beneficiary_discount_percent,
@@ -877,11 +980,21 @@ def offering_search_text(
     )
 
 
-async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) -> None:
-    """Recompute the derived columns (search text, district flag) of some offerings."""
+def shown_status(listed: OfferingStatus, provider_active: bool) -> OfferingStatus:
+    """What readers see of an offering's status: a deactivated provider's are suspended."""
+    if listed is OfferingStatus.ACTIVE and not provider_active:
+        return OfferingStatus.SUSPENDED
+    return listed
+
+
+async def refresh_offerings(
+    session: AsyncSession, offering_ids: Sequence[int], actor: Actor | None = None
+) -> None:
+    """Recompute the derived columns (search text, district flag, shown status) of some
+    offerings; those whose status changed are recorded in the audit trail by `actor`."""
     rows = (
         await session.execute(
-            sa.select(Offering, col(Provider.name))
+            sa.select(Offering, col(Provider.name), col(Provider.active))
             .join(Provider, col(Provider.id) == col(Offering.provider_id))
             .where(col(Offering.id).in_(offering_ids))
         )
@@ -903,10 +1016,11 @@ async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) 
     for offering_id, flag in located:
         flags[offering_id] = flags.get(offering_id, False) or bool(flag)
     in_district_providers = await _providers_in_district(
-        session, {offering.provider_id for offering, _ in rows}
+        session, {offering.provider_id for offering, _, _ in rows}
     )
-    updates = []
-    for offering, name in rows:
+    updates: list[dict[str, object]] = []
+    changes: list[Entry] = []
+    for offering, name, active in rows:
         id_ = row_id(offering.id)
         search_text = offering_search_text(
             offering.title_it,
@@ -917,9 +1031,18 @@ async def refresh_offerings(session: AsyncSession, offering_ids: Sequence[int]) 
             categories.get(id_, ()),
         )
         district = flags.get(id_, offering.provider_id in in_district_providers)
-        updates.append({"id": id_, "search_text": search_text, "in_district": district})
+        status = shown_status(offering.listed_status, active)
+        derived = {"search_text": search_text, "in_district": district, "status": status}
+        if all(getattr(offering, name) == value for name, value in derived.items()):
+            continue
+        updates.append({"id": id_, **derived, "version": offering.version + 1})
+        if status != offering.status:
+            moved = {"status": [offering.status.value, status.value]}
+            changes.append(Entry("Offering", id_, ChangeAction.UPDATE, moved))
     if updates:
         await session.execute(sa.update(Offering), updates)
+    if actor is not None:
+        await audit.record(session, actor, changes)
 
 
 async def provider_of_vat(session: AsyncSession, vat_number: str) -> int | None:
@@ -958,7 +1081,7 @@ class RuleChanges:
 
 
 async def replace_registry_rules(
-    session: AsyncSession, rules: Sequence[dict[str, Any]]
+    session: AsyncSession, rules: Sequence[dict[str, Any]], actor: Actor | None = None
 ) -> RuleChanges:
     """Make the registry's own rules (those of no source) exactly `rules`, each the
     columns of an EligibilityRule with a unique `key`, and recompute the rule sets."""
@@ -971,24 +1094,58 @@ async def replace_registry_rules(
         ).scalars()
     }
     created = updated = unchanged = 0
+    changes: list[Entry] = []
     for values in rules:
         row = stored.pop(values["key"], None)
         if row is None:
-            session.add(EligibilityRule(**values))
+            await put_registry_rule(session, values, actor)
             created += 1
-        elif all(getattr(row, name) == value for name, value in values.items()):
-            unchanged += 1
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
-            row.updated_at = utc_now()
+        elif await put_registry_rule(session, values, actor, row):
             updated += 1
+        else:
+            unchanged += 1
     for row in stored.values():
+        changes.append(Entry("EligibilityRule", row_id(row.id), ChangeAction.DELETE, {}))
         await session.delete(row)
     await session.flush()
+    if actor is not None:
+        await audit.record(session, actor, changes)
     if created or updated or stored:
         await refresh_rule_sets(session)
     return RuleChanges(created, updated, unchanged, len(stored))
+
+
+# The columns of a registry rule that its audit entries show.
+RULE_FIELDS = ("key", "scope", "area", "provider_id", "offering_id", "body")
+
+
+async def put_registry_rule(
+    session: AsyncSession,
+    values: dict[str, Any],
+    actor: Actor | None,
+    row: EligibilityRule | None = None,
+) -> EligibilityRule | None:
+    """Create a registry rule, or bring `row` to `values` (its version moves); the rule
+    written, None when `row` already had them. The caller recomputes the rule sets."""
+    if row is None:
+        row = EligibilityRule(**values)
+        session.add(row)
+        await session.flush()
+        after = {name: values.get(name) for name in RULE_FIELDS}
+        entry = Entry("EligibilityRule", row_id(row.id), ChangeAction.CREATE, diff({}, after))
+    else:
+        before = {name: getattr(row, name) for name in (*RULE_FIELDS, *values)}
+        if all(before[name] == value for name, value in values.items()):
+            return None
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_at = utc_now()
+        row.version += 1
+        await session.flush()
+        entry = Entry("EligibilityRule", row_id(row.id), ChangeAction.UPDATE, diff(before, values))
+    if actor is not None:
+        await audit.record(session, actor, [entry])
+    return row
 
 
 # Provider identity ---------------------------------------------------------------------
@@ -1035,12 +1192,16 @@ async def _drop_if_unlinked(session: AsyncSession, provider_id: int, heir: int) 
     return True
 
 
-async def merge_provider(session: AsyncSession, provider_id: int) -> None:
+async def merge_provider(
+    session: AsyncSession, provider_id: int, actor: Actor | None = None
+) -> None:
     """A provider's fields from its links, by precedence: for each field, the link of
-    the highest source `priority`, then the most recently changed, that gives it (the
-    registry's own providers have no links and keep theirs); a member of the alliance if
-    any source says so. Its provenance columns name that first link, `field_sources` the
-    link that gave each field. A provider left without links keeps what it had."""
+    the highest source `priority`, then the most recently changed, that gives it; a
+    member of the alliance if any source says so. The registry's link (REGISTRY_PRIORITY)
+    comes first, and decides membership whenever it states it. Its provenance columns
+    name the link that gave the name, `field_sources` the link that gave each field. A
+    provider left without links keeps what it had. A change moves its version and is
+    recorded in the audit trail by `actor`."""
     rows = await session.execute(
         sa.select(ProviderLink)
         .where(col(ProviderLink.provider_id) == provider_id)
@@ -1055,10 +1216,14 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
         return
     merged: dict[str, object] = {}
     said_by: dict[str, dict[str, object]] = {}
+    registry = links[0] if links[0].priority >= REGISTRY_PRIORITY else None
     for name in PROVIDER_FIELDS:
         if name == "alliance_member":  # a member if any source says so
-            giver = next((link for link in links if link.said.get(name)), None)
-            merged[name] = giver is not None
+            if registry is not None and name in registry.said:
+                giver: ProviderLink | None = registry
+            else:
+                giver = next((link for link in links if link.said.get(name)), None)
+            merged[name] = bool(giver is not None and giver.said.get(name))
         else:
             giver = next((link for link in links if link.said.get(name) not in (None, "")), None)
             merged[name] = None if giver is None else giver.said[name]
@@ -1070,7 +1235,15 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
                 "changed_at": changed.isoformat() if changed else None,
             }
     name = str(merged["name"] or "")
-    first = links[0]
+    first = next((link for link in links if link.said.get("name")), links[0])
+    before = (
+        await session.execute(
+            sa.select(*(col(getattr(Provider, f)) for f in PROVIDER_FIELDS)).where(
+                col(Provider.id) == provider_id
+            )
+        )
+    ).one()
+    changes = diff(dict(zip(PROVIDER_FIELDS, before, strict=True)), merged)
     await session.execute(
         sa.update(Provider)
         .where(col(Provider.id) == provider_id)
@@ -1083,8 +1256,13 @@ async def merge_provider(session: AsyncSession, provider_id: int) -> None:
             fetched_at=max((link.fetched_at for link in links if link.fetched_at), default=None),
             last_changed_at=first.last_changed_at,
             content_hash=None,
+            version=col(Provider.version) + (1 if changes else 0),
         )
     )
+    if changes and actor is not None:
+        await audit.record(
+            session, actor, [Entry("Provider", provider_id, ChangeAction.UPDATE, changes)]
+        )
 
 
 def _location_values(record: LocationRecord) -> dict[str, object]:

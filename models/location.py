@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from models.provenance import Provenance, Sighting
+from models.provenance import Overridable, Provenance, Sighting, Versioned
 
 
-class Location(Provenance, Sighting, table=True):
+class Location(Provenance, Sighting, Versioned, Overridable, table=True):
     """A physical place of a provider, with its address and whether it lies in the district."""
 
     __table_args__ = (sa.UniqueConstraint("source_id", "external_id"),)

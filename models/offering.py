@@ -8,14 +8,14 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel, col
 
 from models.enums import Area, DeliveryMode, OfferingStatus
-from models.provenance import Provenance, Sighting
+from models.provenance import Overridable, Provenance, Sighting, Versioned
 from models.types import enum_column
 
 # Offerings whose price is not known sort after every priced one.
 UNKNOWN_PRICE_RANK = 2**31 - 1
 
 
-class Offering(Provenance, Sighting, table=True):
+class Offering(Provenance, Sighting, Versioned, Overridable, table=True):
     """A welfare service offered by a provider, with its text in Italian and English."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -29,7 +29,15 @@ class Offering(Provenance, Sighting, table=True):
     title_sort_en: str = Field(max_length=300)
     area: Area = Field(sa_type=enum_column(Area), index=True)
     delivery_mode: DeliveryMode = Field(sa_type=enum_column(DeliveryMode), index=True)
+    # What readers see: `listed_status`, except that the offerings of a deactivated
+    # provider are SUSPENDED (models.catalogue keeps it).
     status: OfferingStatus = Field(sa_type=enum_column(OfferingStatus), index=True)
+    # The status its writer gives (with the registry's overrides).
+    listed_status: OfferingStatus = Field(
+        default=OfferingStatus.ACTIVE,
+        sa_type=enum_column(OfferingStatus),
+        sa_column_kwargs={"server_default": OfferingStatus.ACTIVE.value},
+    )
     is_free: bool = Field(default=False, index=True)
     # The cheapest cost option in euro cents (0 when free), None when no price is published.
     min_price_cents: int | None = Field(default=None, index=True)

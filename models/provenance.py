@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -28,3 +30,22 @@ class Sighting(SQLModel):
     is counted once. Per row, so that a run remembers nothing per record itself."""
 
     seen_run_id: int | None = None
+
+
+class Versioned(SQLModel):
+    """A number that moves with every change of the row, whoever makes it: an edit that
+    names an older one is refused as a conflict (optimistic concurrency, models.editing)."""
+
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+
+
+class Overridable(SQLModel):
+    """What the row's writer last said, and what the registry set over it.
+
+    `said` is the writer's last record (models.records, as JSON): what an editor is shown
+    as "the source says", and what an edit starts from. `overrides` are the fields the
+    registry edited on a source's row: they win over every later sync of the source
+    (models.catalogue applies them), until the registry clears them."""
+
+    said: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    overrides: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)

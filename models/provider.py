@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from models.provenance import Provenance, Sighting
+from models.provenance import Provenance, Sighting, Versioned
 from models.types import UTCDateTime
 
 
-class Provider(Provenance, table=True):
+class Provider(Provenance, Versioned, table=True):
     """An organisation offering welfare services in the district: one per partita IVA,
     whatever the sources that list it (see ProviderLink).
 
@@ -33,6 +33,8 @@ class Provider(Provenance, table=True):
     website: str | None = Field(default=None, max_length=500)
     email: str | None = Field(default=None, max_length=255)
     phone: str | None = Field(default=None, max_length=40)
+    # False once the alliance deactivated it: its offerings are then SUSPENDED.
+    active: bool = Field(default=True, index=True, sa_column_kwargs={"server_default": sa.true()})
     # Which source said each field, and when it last changed there: field name ->
     # {"source_id", "external_id", "changed_at"} (models.catalogue.merge_provider); empty
     # for the registry's own providers.
@@ -53,7 +55,8 @@ class ProviderLink(Sighting, table=True):
     # The normalised partita IVA the source gives, if any: what merges providers.
     vat_number: str | None = Field(default=None, max_length=11, index=True)
     # The source's `priority` option when it was last read: among the sources of one
-    # provider, a higher one's fields win (then the most recently changed).
+    # provider, a higher one's fields win (then the most recently changed). The registry's
+    # link has REGISTRY_PRIORITY: its edits win over every source.
     priority: int = 0
     # Declared by the source (its `provider_links` option) for an organisation without a
     # partita IVA: "<source name>/<external id>" or "vat:<partita IVA>", the provider it

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 import orjson
+from pydantic import TypeAdapter
 
 from models.enums import DeliveryMode, OfferingStatus
 
@@ -131,3 +133,31 @@ def content_hash(record: Record) -> str:
     if isinstance(record, OfferingRecord | SlotRecord) and record.last_modified is not None:
         record = replace(record, last_modified=None)
     return hashlib.sha256(orjson.dumps(record)).hexdigest()
+
+
+R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord, SlotRecord)
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    """A record as JSON values (what a row keeps of what its writer said)."""
+    data: dict[str, Any] = orjson.loads(orjson.dumps(record))
+    return data
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def load_record(kind: type[R], data: dict[str, Any]) -> R:
+    """A record from its JSON values (record_json's inverse)."""
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    loaded: R = adapter.validate_python(data)
+    return loaded
+
+
+def apply_overrides(record: R, overrides: dict[str, Any]) -> R:
+    """The record with some fields set by the registry (JSON values, as record_json)."""
+    if not overrides:
+        return record
+    return load_record(type(record), {**record_json(record), **overrides})

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel, col
 
 from models.enums import Area, RuleScope
 from models.offering import Offering
+from models.provenance import Versioned
 from models.types import UTCDateTime, enum_column, utc_now
 
 
@@ -31,7 +32,7 @@ class RuleSet(SQLModel, table=True):
     hashes: str
 
 
-class EligibilityRule(SQLModel, table=True):
+class EligibilityRule(Versioned, table=True):
     """A rule attached to an area, a provider or an offering.
 
     Rules come from the hub's registry (`key` names them, `source_id` is None) or from a
