@@ -147,6 +147,8 @@ class Catalogue:
         self._written_offerings: set[int] = set()
         self._source_name: str | None = None  # read when a declaration needs it
         self._changes: list[Entry] = []  # for the audit trail, recorded at the end
+        # Registry edits (see `edit`): external id -> the row's new overrides.
+        self._edits: dict[str, dict[str, Any]] = {}
 
     async def write(self, records: Sequence[Record]) -> Outcome:
         """Check and store records (at most one per kind and external id; providers
@@ -177,6 +179,18 @@ class Catalogue:
         if self.writer.actor is not None:
             await audit.record(self.session, self.writer.actor, self._changes)
         self._changes.clear()
+
+    async def edit(
+        self, record: LocationRecord | OfferingRecord, overrides: dict[str, Any]
+    ) -> Outcome:
+        """Rewrite a stored row from what its writer said (`record`) with the registry's
+        new `overrides` (models.editing): everything derived follows, and the row keeps
+        its content hash, so that the source's next sync of the same record is no change."""
+        self._edits[record.external_id] = overrides
+        try:
+            return await self.write([record])
+        finally:
+            self._edits.clear()
 
     async def withdraw(self, external_ids: Sequence[str]) -> int:
         """Withdraw offerings the source deleted (the rows stay: a later record brings
@@ -300,11 +314,12 @@ class Catalogue:
         said = record_json(record)
         if found is None:  # a new row: noted by `_created` once its id is known
             return record, {"said": said}
-        effective = apply_overrides(record, found.overrides)
-        after = {**said, **found.overrides}
-        before = {**found.said, **found.overrides}
-        self._changes.append(Entry(kind, found.id, ChangeAction.UPDATE, diff(before, after)))
-        return effective, {"said": said, "version": found.version + 1}
+        overrides = self._edits.get(record.external_id, found.overrides)
+        effective = apply_overrides(record, overrides)
+        if found.said:  # else the row predates the trail: what it was is not known
+            before, after = {**found.said, **found.overrides}, {**said, **overrides}
+            self._changes.append(Entry(kind, found.id, ChangeAction.UPDATE, diff(before, after)))
+        return effective, {"said": said, "overrides": overrides, "version": found.version + 1}
 
     def _created(self, kind: str, ids: Iterable[int], records: Iterable[Record]) -> None:
         for id_, created in zip(ids, records, strict=True):
@@ -331,7 +346,9 @@ class Catalogue:
                 self.outcome.created += 1
                 continue
             again = self._counted(found)
-            if found.content_hash != digest:
+            if record.external_id in self._edits:
+                changed.append((record, found.content_hash or digest, found.id))
+            elif found.content_hash != digest:
                 changed.append((record, digest, found.id))
                 self.outcome.updated += not again
             else:
@@ -646,7 +663,8 @@ class Catalogue:
         unseen: list[int] = []
         for record in resolvable:
             found = existing.get(record.external_id)
-            if found is not None and found.content_hash == content_hash(record):
+            editing = record.external_id in self._edits
+            if found is not None and not editing and found.content_hash == content_hash(record):
                 if not self._counted(found):
                     self.outcome.unchanged += 1
                     unseen.append(found.id)
@@ -969,9 +987,11 @@ def offering_search_text(
     categories: Iterable[str],
 ) -> str:
     """The folded search document of an offering (Italian and English, see models.text)."""
+    # Sorted: the record's order and the database's give one document (and no spurious
+    # change when refresh_offerings recomputes it).
     labels = [
         label
-        for code in categories
+        for code in sorted(set(categories))
         if code in CATEGORY_INFO
         for label in (CATEGORY_INFO[code].label_it, CATEGORY_INFO[code].label_en)
     ]

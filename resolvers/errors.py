@@ -19,3 +19,9 @@ class NotFound(DomainError):
     """A referenced object does not exist."""
 
     code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    """The request's key may not do this (an editor writing another provider's records)."""
+
+    code = "FORBIDDEN"

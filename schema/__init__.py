@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.federation.schema import FederationAny
 
+from schema.editing import Mutation
 from schema.eligibility import EligibilityRule
 from schema.errors import error_code
 from schema.federation import FEDERATION_VERSION, REPRESENTATION, federation_sdl, public_sdl
@@ -27,6 +28,7 @@ def build_schema(**kwargs: Any) -> HubSchema:
     validates and formats errors itself; the schema only declares types and resolvers."""
     return HubSchema(
         query=Query,
+        mutation=Mutation,
         types=[Offering, Provider, Location, Category, Source, SyncRun, EligibilityRule],
         federation_version=FEDERATION_VERSION,
         scalar_overrides={**SCALARS, FederationAny: REPRESENTATION},

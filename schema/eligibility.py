@@ -147,6 +147,12 @@ class EligibilityRule(relay.Node):
         description="Whether a member's source gave it (else the alliance's registry)."
     )
 
+    @strawberry.field(
+        description="Moves with every change; an edit names the version it starts from."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
     @strawberry.field(description="The rule as data (the JSON format in the README).")
     def rule(self) -> JSON:
         value: JSON = orjson.loads(self.row.body)

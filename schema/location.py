@@ -39,6 +39,12 @@ class Location(relay.Node):
         " (20159) when it has one, else by its coordinates."
     )
 
+    @strawberry.field(
+        description="Moves with every change; an edit names the version it starts from."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
     @strawberry.field(graphql_type=ProviderType | None, description="The provider of the place.")
     def provider(self, info: Info) -> MaybeAwaitable[Provider | None]:
         from schema.provider import Provider  # noqa: PLC0415 - the types refer to each other

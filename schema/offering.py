@@ -90,6 +90,12 @@ class Offering(relay.Node):
     )
 
     @strawberry.field(
+        description="Moves with every change; an edit names the version it starts from."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(
         description="The title, in the requested language (Italian when no translation exists)."
     )
     def title(self, info: Info, lang: Lang = None) -> str:

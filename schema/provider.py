@@ -48,6 +48,18 @@ class Provider(relay.Node):
     email: str | None = strawberry.field(description="Contact e-mail address.")
     phone: str | None = strawberry.field(description="Contact phone number.")
 
+    @strawberry.field(
+        description="Moves with every change; an edit names the version it starts from."
+    )
+    def version(self) -> int:
+        return int(self.row.version)
+
+    @strawberry.field(
+        description="False once the alliance deactivated it (its offerings show SUSPENDED)."
+    )
+    def active(self) -> bool:
+        return bool(self.row.active)
+
     @strawberry.field(graphql_type=list[Location], description="The provider's places.")
     def locations(self, info: Info) -> MaybeAwaitable[list[Location]]:
         rows = info.context.loaders.provider_locations.get(self.id)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.scalars import JSON
 from strawberry.utils.str_converters import to_camel_case
 
 from models import Source as SourceRow
@@ -122,6 +124,8 @@ class Source(relay.Node):
 @strawberry.type(description="Where a record came from and when it last changed.")
 class Provenance:
     source_id: strawberry.Private[int | None]
+    said: strawberry.Private[dict[str, Any]]
+    overrides: strawberry.Private[dict[str, Any]]
     external_id: str | None = strawberry.field(description="The record's id in its source.")
     fetched_at: datetime | None = strawberry.field(description="When this version was fetched.")
     last_changed_at: datetime | None = strawberry.field(
@@ -138,14 +142,35 @@ class Provenance:
         source = info.context.loaders.source.get(self.source_id)
         return then(source, lambda row: Source.from_row(row) if row else None)
 
+    @strawberry.field(
+        description=(
+            "The fields the hub's registry set over what the source says (they win at every"
+            " sync), each with what the source last said."
+        )
+    )
+    def overridden(self) -> list[FieldOverride]:
+        return [
+            FieldOverride(field=name, value=value, source_value=self.said.get(name))
+            for name, value in sorted(self.overrides.items())
+        ]
+
     @classmethod
     def of(cls, row: ProvenanceRow) -> Provenance:
         return cls(
+            said=getattr(row, "said", None) or {},
+            overrides=getattr(row, "overrides", None) or {},
             source_id=row.source_id,
             external_id=row.external_id,
             fetched_at=row.fetched_at,
             last_changed_at=row.last_changed_at,
         )
+
+
+@strawberry.type(description="A field the registry set over what the record's source says.")
+class FieldOverride:
+    field: str = strawberry.field(description="The field, e.g. `title_it`, `cost_options`.")
+    value: JSON | None = strawberry.field(description="The registry's value.")
+    source_value: JSON | None = strawberry.field(description="What the source last said.")
 
 
 @strawberry.type(

@@ -1,0 +1,283 @@
+"""The registry's mutations: an editor writes its own provider's records and no other's,
+a stale version is a conflict, source data edited in the registry survives the next
+sync, and the audit trail records every change."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from strawberry.relay import to_base64
+
+from connectors.fetch import http_client
+from connectors.sync import sync_source
+from hub.app import create_app
+from hub.keys import create_key
+from models import Change, Offering, Role, SyncStatus
+from models.audit import ActorKind
+from models.db import session_factory
+from models.version import READ
+from tests.utils import demo
+from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
+
+CREATE_PROVIDER = """
+mutation($input: CreateProviderInput!) {
+  createProvider(input: $input) {
+    provider { id name version vatNumber allianceMember }
+    userErrors { field code message }
+  }
+}"""
+CREATE_OFFERING = """
+mutation($input: CreateOfferingInput!) {
+  createOffering(input: $input) {
+    offering { id title status version area isFree minPrice provider { id } }
+    userErrors { field code message }
+  }
+}"""
+UPDATE_OFFERING = """
+mutation($input: UpdateOfferingInput!) {
+  updateOffering(input: $input) {
+    offering { id title version status minPrice
+               provenance { source { name } overridden { field value sourceValue } } }
+    userErrors { field code message }
+  }
+}"""
+SUSPEND = """
+mutation($input: OfferingStatusInput!) {
+  suspendOffering(input: $input) { offering { status version } userErrors { code } }
+}"""
+
+
+class Hub:
+    """The hub over HTTP, with a key of each role (the editor's for `provider_vat`)."""
+
+    def __init__(self, client: GraphQLClient, keys: dict[str, dict[str, str]]) -> None:
+        self.client = client
+        self.keys = keys
+
+    async def run(self, who: str, query: str, **variables: Any) -> dict[str, Any]:
+        return await self.client.execute(query, variables or None, headers=self.keys[who])
+
+
+async def _keys(engine: AsyncEngine) -> dict[str, dict[str, str]]:
+    headers: dict[str, dict[str, str]] = {"anonymous": {}}
+    async with session_factory(engine).begin() as session:
+        for name, role in (("partner", Role.PARTNER), ("admin", Role.ADMIN)):
+            issued = await create_key(session, name=name, role=role)
+            headers[name] = {"Authorization": f"Bearer {issued.secret}"}
+    return headers
+
+
+async def _editor(engine: AsyncEngine, name: str, vat: str) -> dict[str, str]:
+    async with session_factory(engine).begin() as session:
+        issued = await create_key(session, name=name, role=Role.EDITOR, provider=vat)
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+@pytest.fixture
+async def hub(engine: AsyncEngine) -> AsyncIterator[Hub]:
+    async with hub_client(create_app(engine=engine)) as http:
+        yield Hub(GraphQLClient(http), await _keys(engine))
+
+
+async def _provider(hub: Hub, name: str, vat: str) -> dict[str, Any]:
+    done = await hub.run("admin", CREATE_PROVIDER, input={"name": name, "vatNumber": vat})
+    payload = done["data"]["createProvider"]
+    assert payload["userErrors"] == [], payload
+    return dict(payload["provider"])
+
+
+async def test_an_editor_creates_an_offering_that_the_catalogue_shows_at_once(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    done = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={
+            "providerId": provider["id"],
+            "titleIt": "Sportello caregiver",
+            "categories": ["elderly-care"],
+            "costOptions": [{"label": "Colloquio", "amount": "0"}],
+        },
+    )
+    payload = done["data"]["createOffering"]
+    assert payload["userErrors"] == []
+    offering = payload["offering"]
+    assert offering["title"] == "Sportello caregiver"
+    assert offering["status"] == "ACTIVE"
+    assert offering["isFree"] is True
+    assert offering["provider"]["id"] == provider["id"]
+    listed = await hub.run(
+        "anonymous", '{ offerings(filter: {text: "caregiver"}) { nodes { id title } } }'
+    )
+    assert listed["data"]["offerings"]["nodes"] == [
+        {"id": offering["id"], "title": "Sportello caregiver"}
+    ]
+
+
+async def test_an_editor_is_refused_on_another_provider(hub: Hub, engine: AsyncEngine) -> None:
+    await _provider(hub, "Centro Isola APS", "12345670017")
+    other = await _provider(hub, "Palestra Garibaldi", "00743110157")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    done = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={"providerId": other["id"], "titleIt": "Yoga", "categories": ["mind-body"]},
+    )
+    assert done["data"] is None  # the payload is non-null: the error nulls the whole answer
+    assert [e["extensions"]["code"] for e in done["errors"]] == ["FORBIDDEN"]
+    renamed = await hub.run(
+        "editor",
+        "mutation($input: UpdateProviderInput!) { updateProvider(input: $input) { userErrors "
+        "{ code } } }",
+        input={"id": other["id"], "version": other["version"], "name": "Mia"},
+    )
+    assert [e["extensions"]["code"] for e in renamed["errors"]] == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "partner"])
+async def test_clients_without_a_writing_key_write_nothing(hub: Hub, who: str) -> None:
+    done = await hub.client.http.post(
+        "/graphql",
+        json={"query": CREATE_PROVIDER, "variables": {"input": {"name": "X"}}},
+        headers=hub.keys[who],
+    )
+    assert done.status_code == 403
+    assert [e["extensions"]["code"] for e in done.json()["errors"]] == ["FORBIDDEN"]
+
+
+async def test_an_editor_may_not_create_providers_or_change_membership(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    created = await hub.client.http.post(
+        "/graphql",
+        json={"query": CREATE_PROVIDER, "variables": {"input": {"name": "X"}}},
+        headers=hub.keys["editor"],
+    )
+    assert created.status_code == 403
+    member = await hub.run(
+        "editor",
+        "mutation($input: UpdateProviderInput!) { updateProvider(input: $input) { userErrors "
+        "{ code } } }",
+        input={"id": provider["id"], "version": provider["version"], "allianceMember": True},
+    )
+    assert [e["extensions"]["code"] for e in member["errors"]] == ["FORBIDDEN"]
+
+
+async def test_a_stale_version_is_a_conflict_and_nothing_changes(hub: Hub) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    created = await hub.run(
+        "admin",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    first = await hub.run(
+        "admin",
+        UPDATE_OFFERING,
+        input={"id": offering["id"], "version": offering["version"], "titleIt": "Nido Isola"},
+    )
+    assert first["data"]["updateOffering"]["userErrors"] == []
+    moved = first["data"]["updateOffering"]["offering"]["version"]
+    assert moved == offering["version"] + 1
+    stale = await hub.run(
+        "admin",
+        UPDATE_OFFERING,
+        input={"id": offering["id"], "version": offering["version"], "titleIt": "Asilo"},
+    )
+    payload = stale["data"]["updateOffering"]
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("CONFLICT", ["version"])]
+    assert payload["offering"]["title"] == "Nido Isola"
+    assert payload["offering"]["version"] == moved
+
+
+async def test_the_audit_trail_records_who_changed_what(hub: Hub, engine: AsyncEngine) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    created = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    await hub.run("editor", SUSPEND, input={"id": offering["id"], "version": offering["version"]})
+    async with session_factory(engine)() as session:
+        rows = (await session.execute(sa.select(Change).order_by(col(Change.id)))).scalars().all()
+    by_editor = [r for r in rows if r.actor == "centro-isola"]
+    assert {r.actor_kind for r in by_editor} == {ActorKind.KEY}
+    assert [(r.object_type, r.action.value) for r in by_editor] == [
+        ("Offering", "CREATE"),
+        ("Offering", "UPDATE"),
+    ]
+    assert by_editor[0].fields["title_it"] == [None, "Nido"]
+    assert by_editor[1].fields == {"status": ["ACTIVE", "SUSPENDED"]}
+    assert any(r.actor == "admin" and r.object_type == "Provider" for r in rows)
+
+
+async def test_a_registry_edit_of_a_source_offering_survives_its_next_sync(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    source = demo.sources()[0]
+    sessions = session_factory(engine)
+    async with http_client() as client:
+        run = await sync_source(sessions, source, client)
+    assert run.status is SyncStatus.SUCCEEDED
+    async with sessions() as session:
+        row = (
+            await session.execute(sa.select(Offering).order_by(col(Offering.id)).limit(1))
+        ).scalar_one()
+    title = row.title_it
+    found = await hub.run(
+        "admin",
+        "query($id: ID!) { node(id: $id) { ... on Offering { id version title } } }",
+        id=to_base64("Offering", row.id or 0),
+    )
+    current = found["data"]["node"]
+    edited = await hub.run(
+        "admin",
+        UPDATE_OFFERING,
+        input={"id": current["id"], "version": current["version"], "titleIt": "Titolo corretto"},
+    )
+    payload = edited["data"]["updateOffering"]
+    assert payload["userErrors"] == []
+    assert payload["offering"]["provenance"]["overridden"] == [
+        {"field": "title_it", "value": "Titolo corretto", "sourceValue": title}
+    ]
+    assert payload["offering"]["provenance"]["source"]["name"] == source.name
+    async with http_client() as client:
+        again = await sync_source(sessions, source, client)
+    assert again.status is SyncStatus.SUCCEEDED
+    after = await hub.run(
+        "admin", "query($id: ID!) { node(id: $id) { ... on Offering { title } } }", id=current["id"]
+    )
+    assert after["data"]["node"]["title"] == "Titolo corretto"
+    restored = await hub.run(
+        "admin",
+        UPDATE_OFFERING,
+        input={
+            "id": current["id"],
+            "version": payload["offering"]["version"],
+            "restoreFromSource": ["title_it"],
+        },
+    )
+    assert restored["data"]["updateOffering"]["userErrors"] == []
+    assert restored["data"]["updateOffering"]["offering"]["title"] == title
+
+
+async def test_the_data_version_moves_with_every_edit(hub: Hub, engine: AsyncEngine) -> None:
+    async def version() -> int:
+        async with engine.connect() as connection:
+            return int((await connection.execute(READ)).scalar_one())
+
+    before = await version()
+    await _provider(hub, "Centro Isola APS", "12345670017")
+    assert await version() > before
