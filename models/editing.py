@@ -122,12 +122,11 @@ async def claim(session: AsyncSession, model: type[Any], id_: int, version: int,
     )
 
 
-def _checked(record: Record, fields: dict[str, Any]) -> Record:
+def _checked(record: Record) -> Record:
     try:
         return check(record)
     except InvalidRecord as error:
-        field = next((name for name in fields if name in str(error)), None)
-        raise EditError("INVALID", str(error), (field,) if field else ()) from None
+        raise EditError("INVALID", str(error), (error.field,) if error.field else ()) from None
 
 
 async def _write(session: AsyncSession, writer: Writer, record: Record) -> None:
@@ -142,7 +141,7 @@ async def _write(session: AsyncSession, writer: Writer, record: Record) -> None:
 
 async def create_provider(session: AsyncSession, editor: Editor, fields: dict[str, Any]) -> int:
     """A new provider of the registry; DUPLICATE when its partita IVA is known already."""
-    record = _checked(ProviderRecord(external_id=uuid.uuid4().hex, **fields), fields)
+    record = _checked(ProviderRecord(external_id=uuid.uuid4().hex, **fields))
     assert isinstance(record, ProviderRecord)
     if record.vat_number is not None:
         existing = await provider_of_vat(session, record.vat_number)
@@ -174,7 +173,7 @@ async def update_provider(
         name=changes.get("name") or current.name,
         **{k: v for k, v in changes.items() if k != "name"},
     )
-    checked = _checked(probe, changes)
+    checked = _checked(probe)
     normalised = {name: getattr(checked, name) for name in changes}
     vat = normalised.get("vat_number")
     if vat is not None and vat != current.vat_number:
@@ -291,7 +290,7 @@ async def create_location(
     record = LocationRecord(
         external_id=uuid.uuid4().hex, provider_external_id=provider_ref, **fields
     )
-    _checked(record, fields)
+    _checked(record)
     await _write(session, editor.writer(source_id), record)
     return await _row_of(session, Location, source_id, record.external_id)
 
@@ -312,7 +311,7 @@ async def create_offering(
         location_external_ids=places,
         **fields,
     )
-    _checked(record, fields)
+    _checked(record)
     await _write(session, editor.writer(source_id), record)
     return await _row_of(session, Offering, source_id, record.external_id)
 
@@ -380,7 +379,7 @@ async def _edit(
                 (refused[0],),
             )
         overrides = {k: v for k, v in {**row.overrides, **values}.items() if k not in restore}
-    _checked(apply_overrides(said, overrides), changes)
+    _checked(apply_overrides(said, overrides))
     if row.source_id is None:
         raise EditError("NOT_EDITABLE", f"this {what} has no writer to edit it through")
     # The catalogue rewrites the row from what its writer said and the new overrides.

@@ -40,7 +40,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InvalidRecord(ValueError):
-    """A record that breaks a rule of the model; the sync engine quarantines it."""
+    """A record that breaks a rule of the model; the sync engine quarantines it, and an
+    edit reports it on `field` (the record's field at fault, when one is)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_vat(value: str) -> str:
@@ -53,14 +58,14 @@ def normalise_vat(value: str) -> str:
     try:
         return str(iva.validate(compact))
     except ValidationError as error:
-        raise InvalidRecord(f"invalid partita IVA {value!r}: {error}") from None
+        raise InvalidRecord(f"invalid partita IVA {value!r}: {error}", "vat_number") from None
 
 
 def check_provider(record: ProviderRecord) -> ProviderRecord:
     if not record.name.strip():
-        raise InvalidRecord("provider has no name")
+        raise InvalidRecord("provider has no name", "name")
     if record.ateco_code is not None and not _ATECO.match(record.ateco_code):
-        raise InvalidRecord(f"invalid ATECO code {record.ateco_code!r}")
+        raise InvalidRecord(f"invalid ATECO code {record.ateco_code!r}", "ateco_code")
     _check_email(record.email)
     if record.vat_number is None:
         return record
@@ -73,60 +78,68 @@ def check_provider(record: ProviderRecord) -> ProviderRecord:
 def check_location(record: LocationRecord) -> LocationRecord:
     lat, lon = record.latitude, record.longitude
     if (lat is None) != (lon is None):
-        raise InvalidRecord("location has only one of latitude and longitude")
+        raise InvalidRecord("location has only one of latitude and longitude", "latitude")
     if lat is not None and not -90 <= lat <= 90:
-        raise InvalidRecord(f"latitude {lat} is out of range")
+        raise InvalidRecord(f"latitude {lat} is out of range", "latitude")
     if lon is not None and not -180 <= lon <= 180:
-        raise InvalidRecord(f"longitude {lon} is out of range")
+        raise InvalidRecord(f"longitude {lon} is out of range", "longitude")
     if record.cap is not None and not _CAP.match(record.cap):
-        raise InvalidRecord(f"invalid CAP {record.cap!r}")
+        raise InvalidRecord(f"invalid CAP {record.cap!r}", "cap")
     return record
 
 
 def offering_area(record: OfferingRecord) -> Area:
     """The one area of an offering's categories; raises InvalidRecord when there is none."""
     if not record.categories:
-        raise InvalidRecord("offering has no category")
+        raise InvalidRecord("offering has no category", "categories")
     unknown = [code for code in record.categories if code not in CATEGORY_INFO]
     if unknown:
-        raise InvalidRecord(f"unknown categories: {', '.join(unknown)}")
+        raise InvalidRecord(f"unknown categories: {', '.join(unknown)}", "categories")
     areas = {CATEGORY_INFO[code].area for code in record.categories}
     if len(areas) > 1:
-        raise InvalidRecord(f"categories span several areas: {', '.join(sorted(areas))}")
+        raise InvalidRecord(
+            f"categories span several areas: {', '.join(sorted(areas))}", "categories"
+        )
     return areas.pop()
 
 
 def check_offering(record: OfferingRecord) -> OfferingRecord:
     if not record.title_it.strip():
-        raise InvalidRecord("offering has no Italian title")
+        raise InvalidRecord("offering has no Italian title", "title_it")
     offering_area(record)
     discount = record.beneficiary_discount_percent
     if discount is not None and not (math.isfinite(discount) and 0 < discount <= 100):
-        raise InvalidRecord(f"beneficiary discount {discount}% is out of range")
+        raise InvalidRecord(
+            f"beneficiary discount {discount}% is out of range", "beneficiary_discount_percent"
+        )
     if discount is not None and round(discount, 2) != discount:
         record = replace(record, beneficiary_discount_percent=round(discount, 2))
     first, last = record.valid_from, record.valid_until
     if first is not None and last is not None and first > last:
-        raise InvalidRecord(f"valid from {first} until {last}: it ends before it starts")
+        raise InvalidRecord(
+            f"valid from {first} until {last}: it ends before it starts", "valid_until"
+        )
     for option in record.cost_options:
         if option.amount_cents is not None and option.amount_cents < 0:
-            raise InvalidRecord("a cost option has a negative amount")
+            raise InvalidRecord("a cost option has a negative amount", "cost_options")
         if option.amount_cents is not None and option.amount_cents > MAX_AMOUNT_CENTS:
-            raise InvalidRecord(f"a cost option amount is implausibly large: {option.amount_cents}")
+            raise InvalidRecord(
+                f"a cost option amount is implausibly large: {option.amount_cents}", "cost_options"
+            )
     _check_email(record.email)
     for age in (record.min_age, record.max_age):
         if age is not None and not 0 <= age <= MAX_AGE:
-            raise InvalidRecord(f"age {age} is out of range")
+            raise InvalidRecord(f"age {age} is out of range", "min_age")
     low, high = record.min_age, record.max_age
     if low is not None and high is not None and low > high:
-        raise InvalidRecord("minimum age is above maximum age")
+        raise InvalidRecord("minimum age is above maximum age", "max_age")
     for schedule in record.schedules:
         check_schedule(schedule)
         _check_lengths(schedule, Schedule)
     try:
         source_rule(record)
     except RuleError as error:
-        raise InvalidRecord(f"invalid eligibility rule: {error}") from None
+        raise InvalidRecord(f"invalid eligibility rule: {error}", "eligibility") from None
     return record
 
 
@@ -219,9 +232,9 @@ def _check_lengths(record: object, model: type[SQLModel]) -> None:
 
 def _check_length(name: str, value: str, limit: int) -> None:
     if len(value) > limit:
-        raise InvalidRecord(f"{name} is longer than {limit} characters: {value[:40]!r}...")
+        raise InvalidRecord(f"{name} is longer than {limit} characters: {value[:40]!r}...", name)
 
 
 def _check_email(email: str | None) -> None:
     if email is not None and not _EMAIL.match(email):
-        raise InvalidRecord(f"invalid e-mail address {email!r}")
+        raise InvalidRecord(f"invalid e-mail address {email!r}", "email")

@@ -4,6 +4,7 @@ sync, and the audit trail records every change."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -281,3 +282,217 @@ async def test_the_data_version_moves_with_every_edit(hub: Hub, engine: AsyncEng
     before = await version()
     await _provider(hub, "Centro Isola APS", "12345670017")
     assert await version() > before
+
+
+CREATE_LOCATION = """
+mutation($input: CreateLocationInput!) {
+  createLocation(input: $input) {
+    location { id version inDistrict cap }
+    userErrors { field code message }
+  }
+}"""
+UPDATE_LOCATION = """
+mutation($input: UpdateLocationInput!) {
+  updateLocation(input: $input) { location { id version inDistrict } userErrors { code } }
+}"""
+OFFERING_STATE = """
+query($id: ID!) { node(id: $id) { ... on Offering { status inDistrict version title } } }"""
+
+
+async def test_derived_data_follows_a_location_edit(hub: Hub, engine: AsyncEngine) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    place = await hub.run(
+        "editor",
+        CREATE_LOCATION,
+        input={"providerId": provider["id"], "address": "Via Borsieri 12", "cap": "20159"},
+    )
+    location = place["data"]["createLocation"]["location"]
+    assert location["inDistrict"] is True
+    created = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={
+            "providerId": provider["id"],
+            "titleIt": "Doposcuola",
+            "categories": ["after-school"],
+            "locationIds": [location["id"]],
+        },
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    assert (await hub.run("editor", OFFERING_STATE, id=offering["id"]))["data"]["node"][
+        "inDistrict"
+    ] is True
+    moved = await hub.run(
+        "editor",
+        UPDATE_LOCATION,
+        input={"id": location["id"], "version": location["version"], "cap": "20121"},
+    )
+    assert moved["data"]["updateLocation"]["location"]["inDistrict"] is False
+    state = (await hub.run("editor", OFFERING_STATE, id=offering["id"]))["data"]["node"]
+    assert state["inDistrict"] is False
+    assert state["version"] == offering["version"] + 1
+
+
+async def test_invalid_input_is_a_user_error_and_stores_nothing(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    bad_vat = await hub.run(
+        "admin", CREATE_PROVIDER, input={"name": "Centro", "vatNumber": "12345670018"}
+    )
+    payload = bad_vat["data"]["createProvider"]
+    assert payload["provider"] is None
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("INVALID", ["vatNumber"])]
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    duplicate = await hub.run(
+        "admin", CREATE_PROVIDER, input={"name": "Altro", "vatNumber": "12345670017"}
+    )
+    assert [e["code"] for e in duplicate["data"]["createProvider"]["userErrors"]] == ["DUPLICATE"]
+    unknown = await hub.run(
+        "admin",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "X", "categories": ["no-such-thing"]},
+    )
+    assert [e["code"] for e in unknown["data"]["createOffering"]["userErrors"]] == ["INVALID"]
+    async with session_factory(engine)() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
+
+
+async def test_a_deactivated_providers_offerings_are_suspended_until_reactivated(
+    hub: Hub,
+) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    created = await hub.run(
+        "admin",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Yoga", "categories": ["mind-body"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    activity = """mutation($input: ProviderActivityInput!) {
+      %s(input: $input) { provider { active version } userErrors { code } } }"""
+    off = await hub.run(
+        "admin",
+        activity % "deactivateProvider",
+        input={"id": provider["id"], "version": provider["version"]},
+    )
+    state = off["data"]["deactivateProvider"]["provider"]
+    assert state["active"] is False
+    node = (await hub.run("admin", OFFERING_STATE, id=offering["id"]))["data"]["node"]
+    assert node["status"] == "SUSPENDED"
+    on = await hub.run(
+        "admin",
+        activity % "reactivateProvider",
+        input={"id": provider["id"], "version": state["version"]},
+    )
+    assert on["data"]["reactivateProvider"]["provider"]["active"] is True
+    node = (await hub.run("admin", OFFERING_STATE, id=offering["id"]))["data"]["node"]
+    assert node["status"] == "ACTIVE"
+
+
+async def test_a_registry_edit_of_a_source_provider_wins_and_survives_syncs(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    source = demo.sources()[0]
+    sessions = session_factory(engine)
+    async with http_client() as client:
+        await sync_source(sessions, source, client)
+    listed = await hub.run("admin", "{ providers(first: 1) { nodes { id name version } } }")
+    provider = listed["data"]["providers"]["nodes"][0]
+    edited = await hub.run(
+        "admin",
+        """mutation($input: UpdateProviderInput!) { updateProvider(input: $input) {
+          provider { name version fieldSources { field source { name } } }
+          userErrors { code } } }""",
+        input={"id": provider["id"], "version": provider["version"], "name": "Nome corretto"},
+    )
+    payload = edited["data"]["updateProvider"]
+    assert payload["userErrors"] == []
+    assert payload["provider"]["name"] == "Nome corretto"
+    assert payload["provider"]["version"] == provider["version"] + 1
+    by_field = {f["field"]: f["source"]["name"] for f in payload["provider"]["fieldSources"]}
+    assert by_field["name"] == "registry"
+    async with http_client() as client:
+        await sync_source(sessions, source, client)
+    again = await hub.run(
+        "admin", "query($id: ID!) { node(id: $id) { ... on Provider { name } } }", id=provider["id"]
+    )
+    assert again["data"]["node"]["name"] == "Nome corretto"
+
+
+RULE = """
+mutation($input: SetEligibilityRuleInput!) {
+  setEligibilityRule(input: $input) { rule { id version } userErrors { field code } }
+}"""
+
+
+async def test_an_editor_writes_rules_of_its_own_offerings_only(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    created = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    only_freelancers = {"category": ["FREELANCER"]}
+    done = await hub.run(
+        "editor",
+        RULE,
+        input={"key": "nido-autonomi", "offeringId": offering["id"], "rule": only_freelancers},
+    )
+    rule = done["data"]["setEligibilityRule"]["rule"]
+    assert done["data"]["setEligibilityRule"]["userErrors"] == []
+    verdict = """query($id: ID!, $p: BeneficiaryProfileInput!) {
+      eligibility(offeringId: $id, profile: $p) { verdict } }"""
+    employee = await hub.run("editor", verdict, id=offering["id"], p={"category": "SME_EMPLOYEE"})
+    assert employee["data"]["eligibility"]["verdict"] == "NOT_ELIGIBLE"
+    again = await hub.run(
+        "editor",
+        RULE,
+        input={"key": "nido-autonomi", "offeringId": offering["id"], "rule": only_freelancers},
+    )
+    assert [e["code"] for e in again["data"]["setEligibilityRule"]["userErrors"]] == ["DUPLICATE"]
+    area = await hub.run(
+        "editor", RULE, input={"key": "tutti", "area": "FAMILY_CARE", "rule": only_freelancers}
+    )
+    assert [e["extensions"]["code"] for e in area["errors"]] == ["FORBIDDEN"]
+    removed = await hub.run(
+        "editor",
+        """mutation($input: RemoveEligibilityRuleInput!) {
+          removeEligibilityRule(input: $input) { rule { id } userErrors { code } } }""",
+        input={"key": "nido-autonomi", "version": rule["version"]},
+    )
+    assert removed["data"]["removeEligibilityRule"] == {"rule": None, "userErrors": []}
+    employee = await hub.run("editor", verdict, id=offering["id"], p={"category": "SME_EMPLOYEE"})
+    assert employee["data"]["eligibility"]["verdict"] == "ELIGIBLE"
+
+
+async def test_of_two_concurrent_edits_of_one_version_one_is_a_conflict(hub: Hub) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    created = await hub.run(
+        "admin",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    answers = await asyncio.gather(
+        *(
+            hub.run(
+                "admin",
+                UPDATE_OFFERING,
+                input={"id": offering["id"], "version": offering["version"], "titleIt": title},
+            )
+            for title in ("Nido A", "Nido B")
+        )
+    )
+    codes = sorted(
+        tuple(e["code"] for e in answer["data"]["updateOffering"]["userErrors"])
+        for answer in answers
+    )
+    assert codes == [(), ("CONFLICT",)]
+    final = (await hub.run("admin", OFFERING_STATE, id=offering["id"]))["data"]["node"]
+    assert final["version"] == offering["version"] + 1
+    winner = next(a for a in answers if not a["data"]["updateOffering"]["userErrors"])
+    assert final["title"] == winner["data"]["updateOffering"]["offering"]["title"]
