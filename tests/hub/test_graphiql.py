@@ -13,11 +13,17 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.relay import to_base64
 
 from hub.app import create_app
 from hub.graphiql import STATIC
+from hub.keys import create_key
 from hub.media import prefers_html
 from hub.settings import Settings
+from models import Role
+from models.audit import Actor, ActorKind
+from models.db import session_factory
+from models.editing import Editor, create_provider
 from tests.utils.graphql import GraphQLClient
 from tests.utils.hub import hub_client
 from tests.utils.node import chromium, run_script
@@ -299,3 +305,59 @@ async def test_analyst_explores_the_catalogue_in_graphiql_with_no_internet(
     assert "Theme" in summary["settingsDialog"]
     assert "Persist headers" not in summary["settingsDialog"]
     assert "Query" in summary["docs"]
+
+
+CREATE = """mutation Create($input: CreateOfferingInput!) {
+  createOffering(input: $input) {
+    offering { id title status provider { name } }
+    userErrors { field code message }
+  }
+}"""
+
+
+@pytest.fixture
+async def editing_hub(engine: AsyncEngine) -> AsyncIterator[tuple[str, str, int]]:
+    """A hub under uvicorn with one provider and its editor's key: the URL, the key and
+    the provider's id."""
+    async with session_factory(engine).begin() as session:
+        editor = Editor(Actor(ActorKind.OPERATOR, "test"))
+        fields = {"name": "Centro Isola APS", "vat_number": "12345670017"}
+        provider_id = await create_provider(session, editor, fields)
+        issued = await create_key(
+            session, name="centro-isola", role=Role.EDITOR, provider="12345670017"
+        )
+    app = create_app(engine=engine)
+    async for base_url in serving(app):
+        yield base_url, issued.secret, provider_id
+    await app.state.pipeline.close()
+
+
+async def test_an_editor_creates_an_offering_in_graphiql_and_the_catalogue_shows_it(
+    editing_hub: tuple[str, str, int],
+) -> None:
+    base_url, secret, provider_id = editing_hub
+    input_ = {
+        "providerId": to_base64("Provider", provider_id),
+        "titleIt": "Sportello caregiver",
+        "categories": ["elderly-care"],
+    }
+    finished = await run_script(
+        "graphiql.mjs",
+        chromium(),
+        base_url,
+        CREATE,
+        orjson.dumps({"input": input_}).decode(),
+        orjson.dumps({"Authorization": f"Bearer {secret}"}).decode(),
+    )
+    summary = orjson.loads(finished.stdout)
+    assert finished.code == 0, summary.get("error") or finished.stderr
+    assert summary["consoleErrors"] == []
+    created = summary["linked"]["result"]["data"]["createOffering"]
+    assert created["userErrors"] == []
+    assert created["offering"]["provider"] == {"name": "Centro Isola APS"}
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        listed = await client.post(
+            "/graphql",
+            json={"query": '{ offerings(filter: {text: "caregiver"}) { nodes { id } } }'},
+        )
+    assert listed.json()["data"]["offerings"]["nodes"] == [{"id": created["offering"]["id"]}]
