@@ -7,14 +7,24 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connectors.config import load_sources
 from connectors.fetch import Fetcher
 from connectors.registry import CONNECTORS, connector_for
+from hub.app import create_app
+from hub.keys import create_key
+from models import Role
+from models.audit import Actor, ActorKind
+from models.db import session_factory
+from models.editing import Editor, create_provider
 from tests.utils.graphql import GraphQLClient
+from tests.utils.hub import hub_client
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-QUERIES = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+BLOCKS = re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+QUERIES = [block for block in BLOCKS if not block.lstrip().startswith("mutation")]
+MUTATIONS = [block for block in BLOCKS if block.lstrip().startswith("mutation")]
 SOURCES = [
     block
     for block in re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
@@ -45,3 +55,20 @@ def test_readme_sources_are_valid_declarations(block: str, tmp_path: Path) -> No
     path.write_text(block, encoding="utf-8")
     for config in load_sources(path):
         connector_for(config, Fetcher(httpx.AsyncClient()), {})
+
+
+async def test_readme_mutations_run_in_order_on_a_new_registry(engine: AsyncEngine) -> None:
+    """The README's mutations, by an admin on an empty database holding one provider (the
+    README's ID names it), each without errors."""
+    async with session_factory(engine).begin() as session:
+        await create_provider(
+            session, Editor(Actor(ActorKind.OPERATOR, "test")), {"name": "Centro Isola APS"}
+        )
+        issued = await create_key(session, name="admin", role=Role.ADMIN)
+    assert MUTATIONS
+    async with hub_client(create_app(engine=engine)) as http:
+        client = GraphQLClient(http)
+        for mutation in MUTATIONS:
+            data = await client.data(mutation, headers={"Authorization": f"Bearer {issued.secret}"})
+            for payload in data.values():
+                assert payload["userErrors"] == [], payload
