@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -28,6 +28,7 @@ from schema.offering import Offering
 from schema.provider import Provider
 
 UNSET: Any = strawberry.UNSET
+_INPUT = strawberry.argument(description="What to write (the input's fields say how).")
 
 
 @strawberry.enum(description="Why an edit was not made.")
@@ -462,7 +463,7 @@ class EligibilityRulePayload:
     )
 
 
-def _target(input: SetEligibilityRuleInput) -> RuleTarget:
+def _target(input: Annotated[SetEligibilityRuleInput, _INPUT]) -> RuleTarget:
     given = [v for v in (input.area, input.provider_id, input.offering_id) if v is not None]
     if len(given) != 1:
         raise BadUserInput("give exactly one of area, providerId and offeringId")
@@ -496,12 +497,16 @@ async def _status(info: Info, input: OfferingStatusInput, status: OfferingStatus
 )
 class Mutation:
     @strawberry.mutation(description="Record a new provider (admins).")
-    async def create_provider(self, info: Info, input: CreateProviderInput) -> ProviderPayload:
+    async def create_provider(
+        self, info: Info, input: Annotated[CreateProviderInput, _INPUT]
+    ) -> ProviderPayload:
         done = await editing.create_provider(info.context, _changes(input, _PROVIDER_FIELDS))
         return await _provider_payload(info, done)
 
     @strawberry.mutation(description="Set fields of a provider (its editors, admins).")
-    async def update_provider(self, info: Info, input: UpdateProviderInput) -> ProviderPayload:
+    async def update_provider(
+        self, info: Info, input: Annotated[UpdateProviderInput, _INPUT]
+    ) -> ProviderPayload:
         changes = _changes(input, _PROVIDER_FIELDS)
         done = await editing.update_provider(info.context, input.id, input.version, changes)
         return await _provider_payload(info, done)
@@ -510,32 +515,38 @@ class Mutation:
         description="Deactivate a provider: its offerings show SUSPENDED until reactivated."
     )
     async def deactivate_provider(
-        self, info: Info, input: ProviderActivityInput
+        self, info: Info, input: Annotated[ProviderActivityInput, _INPUT]
     ) -> ProviderPayload:
         done = await editing.set_provider_active(info.context, input.id, input.version, False)
         return await _provider_payload(info, done)
 
     @strawberry.mutation(description="Reactivate a deactivated provider.")
     async def reactivate_provider(
-        self, info: Info, input: ProviderActivityInput
+        self, info: Info, input: Annotated[ProviderActivityInput, _INPUT]
     ) -> ProviderPayload:
         done = await editing.set_provider_active(info.context, input.id, input.version, True)
         return await _provider_payload(info, done)
 
     @strawberry.mutation(description="Add a place to a provider.")
-    async def create_location(self, info: Info, input: CreateLocationInput) -> LocationPayload:
+    async def create_location(
+        self, info: Info, input: Annotated[CreateLocationInput, _INPUT]
+    ) -> LocationPayload:
         fields = _changes(input, _LOCATION_FIELDS)
         done = await editing.create_location(info.context, input.provider_id, fields)
         return await _location_payload(info, done)
 
     @strawberry.mutation(description="Set fields of a location.")
-    async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationPayload:
+    async def update_location(
+        self, info: Info, input: Annotated[UpdateLocationInput, _INPUT]
+    ) -> LocationPayload:
         changes = _changes(input, _LOCATION_FIELDS)
         done = await editing.update_location(info.context, input.id, input.version, changes)
         return await _location_payload(info, done)
 
     @strawberry.mutation(description="Add an offering to a provider (it shows at once).")
-    async def create_offering(self, info: Info, input: CreateOfferingInput) -> OfferingPayload:
+    async def create_offering(
+        self, info: Info, input: Annotated[CreateOfferingInput, _INPUT]
+    ) -> OfferingPayload:
         fields = _offering_changes(input)
         done = await editing.create_offering(
             info.context, input.provider_id, fields, [str(i) for i in input.location_ids]
@@ -543,7 +554,9 @@ class Mutation:
         return await _offering_payload(info, done)
 
     @strawberry.mutation(description="Set fields of an offering, its schedules and prices.")
-    async def update_offering(self, info: Info, input: UpdateOfferingInput) -> OfferingPayload:
+    async def update_offering(
+        self, info: Info, input: Annotated[UpdateOfferingInput, _INPUT]
+    ) -> OfferingPayload:
         changes = _offering_changes(input)
         restore = None if input.restore_from_source in (UNSET, None) else input.restore_from_source
         locations = (
@@ -555,22 +568,28 @@ class Mutation:
         return await _offering_payload(info, done)
 
     @strawberry.mutation(description="Suspend an offering (it stays listed as SUSPENDED).")
-    async def suspend_offering(self, info: Info, input: OfferingStatusInput) -> OfferingPayload:
+    async def suspend_offering(
+        self, info: Info, input: Annotated[OfferingStatusInput, _INPUT]
+    ) -> OfferingPayload:
         return await _offering_payload(info, await _status(info, input, OfferingStatus.SUSPENDED))
 
     @strawberry.mutation(
         description="Withdraw an offering (kept, hidden by default; never deleted)."
     )
-    async def withdraw_offering(self, info: Info, input: OfferingStatusInput) -> OfferingPayload:
+    async def withdraw_offering(
+        self, info: Info, input: Annotated[OfferingStatusInput, _INPUT]
+    ) -> OfferingPayload:
         return await _offering_payload(info, await _status(info, input, OfferingStatus.WITHDRAWN))
 
     @strawberry.mutation(description="Make a suspended or withdrawn offering active again.")
-    async def reinstate_offering(self, info: Info, input: OfferingStatusInput) -> OfferingPayload:
+    async def reinstate_offering(
+        self, info: Info, input: Annotated[OfferingStatusInput, _INPUT]
+    ) -> OfferingPayload:
         return await _offering_payload(info, await _status(info, input, OfferingStatus.ACTIVE))
 
     @strawberry.mutation(description="Create or replace a registry eligibility rule.")
     async def set_eligibility_rule(
-        self, info: Info, input: SetEligibilityRuleInput
+        self, info: Info, input: Annotated[SetEligibilityRuleInput, _INPUT]
     ) -> EligibilityRulePayload:
         done = await editing.set_rule(
             info.context,
@@ -584,7 +603,7 @@ class Mutation:
 
     @strawberry.mutation(description="Delete a registry eligibility rule.")
     async def remove_eligibility_rule(
-        self, info: Info, input: RemoveEligibilityRuleInput
+        self, info: Info, input: Annotated[RemoveEligibilityRuleInput, _INPUT]
     ) -> EligibilityRulePayload:
         done = await editing.remove_rule(info.context, input.key, input.version)
         return await _rule_payload(info, done)
