@@ -40,7 +40,7 @@ FIELD_ROLES: dict[tuple[str, str], Role] = {
 # Fields that write, or that show who wrote what: guarded in every environment, development
 # included (a laptop's hub still keeps anonymous clients from changing its data). An
 # editor's mutations are further scoped to its own provider by the resolvers.
-WRITE_ROLES: dict[tuple[str, str], Role] = {}
+WRITE_ROLES: dict[tuple[str, str], Role] = {("Query", "changes"): Role.ADMIN}
 # Fields that describe the schema itself: in production, only for keys allowed to explore
 # (GraphQL spec 4, introspection; Apollo Federation's `_service { sdl }` is the same).
 EXPLORING: frozenset[tuple[str, str]] = frozenset(
