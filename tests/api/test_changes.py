@@ -32,6 +32,7 @@ from models import (
 )
 from models.audit import Actor, ActorKind, Change, ChangeAction, Entry, record
 from models.db import session_factory
+from tests.test_readme import TRAIL_QUERIES
 from tests.utils.graphql import GraphQLClient
 from tests.utils.hub import hub_client
 from tests.utils.statements import count_statements
@@ -368,6 +369,13 @@ async def test_only_admins_read_the_trail_even_in_development(
     )
     assert allowed.status_code == 200
     assert allowed.json()["data"]["changes"]["totalCount"] == 6
+
+
+async def test_the_readmes_example_runs(development: GraphQLClient, trail: Trail) -> None:
+    assert TRAIL_QUERIES
+    for query in TRAIL_QUERIES:
+        data = await development.data(query, headers=trail.keys[Role.ADMIN])
+        assert data["changes"]["totalCount"] == 2  # the editor's and the admin's
 
 
 WITH_OBJECTS = """
