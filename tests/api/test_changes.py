@@ -371,6 +371,22 @@ async def test_only_admins_read_the_trail_even_in_development(
     assert allowed.json()["data"]["changes"]["totalCount"] == 6
 
 
+async def test_answers_are_never_kept_nor_cacheable(
+    development: GraphQLClient, trail: Trail
+) -> None:
+    query = "{ changes(first: 1) { totalCount } }"
+    admin = trail.keys[Role.ADMIN]
+    response = await development.http.get("/graphql", params={"query": query}, headers=admin)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert "etag" not in response.headers
+    # A catalogue query by the same key is cacheable: the difference is the trail.
+    catalogue = await development.http.get(
+        "/graphql", params={"query": "{ areas { area } }"}, headers=admin
+    )
+    assert catalogue.headers["cache-control"].startswith("public")
+
+
 async def test_the_readmes_example_runs(development: GraphQLClient, trail: Trail) -> None:
     assert TRAIL_QUERIES
     for query in TRAIL_QUERIES:
