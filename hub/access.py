@@ -41,6 +41,7 @@ FIELD_ROLES: dict[tuple[str, str], Role] = {
 # included (a laptop's hub still keeps anonymous clients from changing its data). An
 # editor's mutations are further scoped to its own provider by the resolvers.
 WRITE_ROLES: dict[tuple[str, str], Role] = {
+    ("Query", "changes"): Role.ADMIN,
     **{
         ("Mutation", name): Role.ADMIN
         for name in ("createProvider", "deactivateProvider", "reactivateProvider")

@@ -9,8 +9,10 @@ a change by that long. Caches live in the process (a bounded LRU) and, when
 CONCILIA_REDIS_URL is set, in Redis too, shared by every worker and replica.
 
 Not cached: responses to documents that take a beneficiary profile (`eligibility`,
-`eligibleFor`: a profile is never stored, not even as a cache entry) or ask for live
-availability (remaining places are refreshed from sources on read).
+`eligibleFor`: a profile is never stored, not even as a cache entry), ask for live
+availability (remaining places are refreshed from sources on read), or read the audit
+trail (`changes`: who changed what is for admins, and `public` would let a shared HTTP
+cache keep it).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from models.version import READ
 log = logging.getLogger("concilia.cache")
 
 # Fields and inputs whose answers are never kept (see the module's docstring).
-PRIVATE_FIELDS = frozenset({"eligibility", "availability"})
+PRIVATE_FIELDS = frozenset({"eligibility", "availability", "changes"})
 PRIVATE_INPUTS = frozenset({"eligibleFor", "BeneficiaryProfileInput"})
 REDIS_PREFIX = "concilia:"
 # How long Redis keeps an entry (the data version retires it earlier, usually).

@@ -27,6 +27,8 @@ LIST_SIZES: dict[str, int] = {
     "SyncRun.quarantined": 20,
     "Eligibility.reasons": 10,
     "Eligibility.rules": 5,
+    # A created offering records each of its fields; an update, the few it changed.
+    "Change.fields": 30,
 }
 DEFAULT_LIST_SIZE = 10
 INTROSPECTION_COSTS: dict[str, int] = {"__schema": 1_000, "__type": 50, "__typename": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from models.audit import ActorKind, ChangeAction
 from models.enums import Area, DeliveryMode, Language, OfferingStatus, SyncStatus
 from resolvers.offerings import OfferingOrderField
 from resolvers.pagination import Direction
@@ -22,6 +23,21 @@ strawberry.enum(Language, description="Languages the hub serves text in; Italian
 strawberry.enum(SyncStatus, description="How a sync run ended.")
 strawberry.enum(Direction, description="Sort direction.")
 strawberry.enum(
+    ActorKind,
+    description=(
+        "Who made a change: KEY (a mutation, by an API key's holder), SOURCE (a sync run of "
+        "a source), IMPORT (`concilia rules import`), OPERATOR (the operator at the command "
+        "line, `concilia query`)."
+    ),
+)
+strawberry.enum(
+    ChangeAction,
+    description=(
+        "What a change did to its object: CREATE, UPDATE, WITHDRAW (an offering is withdrawn, "
+        "never deleted), DELETE (only registry rules are ever deleted)."
+    ),
+)
+strawberry.enum(
     OfferingOrderField,
     description=(
         "What offerings can be ordered by: TITLE (in the request's language), "
@@ -31,7 +47,9 @@ strawberry.enum(
 )
 
 __all__ = [
+    "ActorKind",
     "Area",
+    "ChangeAction",
     "DeliveryMode",
     "Direction",
     "Language",

@@ -13,6 +13,7 @@ from resolvers.nodes import decode_id
 from schema.eligibility import EligibilityRule
 from schema.info import Info
 from schema.location import Location
+from schema.maybe import MaybeAwaitable, then
 from schema.offering import Offering
 from schema.provider import Provider
 from schema.source import Source, SyncRun
@@ -39,3 +40,12 @@ async def by_global_id(info: Info, global_id: str, expected: str | None = None) 
     loader, wrap = _NODE_TYPES[type_name]
     row = await loader(info).load(id_)
     return wrap(row) if row is not None else None
+
+
+def node_of(info: Info, type_name: str, id_: int) -> MaybeAwaitable[relay.Node | None]:
+    """The object of a type name and database id (None when it does not exist), at once
+    when this request's loader already holds it, else in the loader's next batch."""
+    if type_name not in _NODE_TYPES:
+        return None
+    loader, wrap = _NODE_TYPES[type_name]
+    return then(loader(info).get(id_), lambda row: wrap(row) if row is not None else None)

@@ -8,10 +8,11 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from resolvers import eligibility, offerings, providers, sources, taxonomy
+from resolvers import changes, eligibility, offerings, providers, sources, taxonomy
 from resolvers.nodes import decode_id
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 from schema.arguments import After, First, NodeId, NodeIds
+from schema.change import ChangeConnection, ChangeFilter, change_filter
 from schema.eligibility import BeneficiaryProfileInput, Eligibility
 from schema.enums import Area
 from schema.federation import FederationQuery
@@ -131,3 +132,22 @@ class Query(FederationQuery):
     @strawberry.field(description="The configured sources with their latest sync run.")
     async def sources(self, info: Info) -> list[Source]:
         return [Source.from_row(row) for row in await sources.sources(info.context)]
+
+    @strawberry.field(
+        description=(
+            "The audit trail, newest first: every change of an offering, provider, location "
+            "or eligibility rule, by a key's holder, a sync, the rules import or the operator. "
+            "Needs an admin key, in every environment."
+        )
+    )
+    async def changes(
+        self,
+        info: Info,
+        filter: Annotated[
+            ChangeFilter | None, strawberry.argument(description="Conditions to meet.")
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> ChangeConnection:
+        page = await changes.changes_page(info.context, change_filter(filter), first, after)
+        return ChangeConnection.build(page)

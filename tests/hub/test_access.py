@@ -44,12 +44,18 @@ ROWS: dict[str, list[str]] = {
         "{ sources { lastRun { quarantined { externalId reason } } } }",
         "{ sources { lastRun { unmappedTerms { term } } } }",
     ],
+    "audit trail": [
+        "{ changes(first: 1) { totalCount nodes { at actor { name } } } }",
+    ],
     "introspection": [
         "{ __schema { queryType { name } } }",
         '{ __type(name: "Offering") { name } }',
         "{ _service { sdl } }",
     ],
 }
+
+# Rows guarded in every environment (hub.access.WRITE_ROLES), development included.
+EVERYWHERE = {"audit trail"}
 
 
 @dataclass(frozen=True)
@@ -204,12 +210,26 @@ async def test_guarded_fields_are_found_through_fragments_and_interfaces(
     assert other.status_code == 200
 
 
-async def test_development_lets_everyone_read_everything(engine: AsyncEngine) -> None:
+async def test_development_lets_everyone_read_everything_else(engine: AsyncEngine) -> None:
     async with hub_client(create_app(Settings(), engine=engine)) as development:
-        for documents in ROWS.values():
+        for row, documents in ROWS.items():
             for document in documents:
                 response = await development.post("/graphql", json={"query": document})
-                assert not refused(response), document
+                assert refused(response) is (row in EVERYWHERE), document
+
+
+@pytest.mark.parametrize("row", sorted(EVERYWHERE))
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+async def test_the_rows_guarded_everywhere_hold_in_development(
+    engine: AsyncEngine, keys: dict[Role, dict[str, str]], row: str, role: Role
+) -> None:
+    allowed = TABLE.row(row)[role]
+    async with hub_client(create_app(Settings(), engine=engine)) as development:
+        for document in ROWS[row]:
+            response = await development.post(
+                "/graphql", json={"query": document}, headers=keys[role]
+            )
+            assert refused(response) is (allowed == "no"), (document, response.json())
 
 
 async def test_production_hides_suggestions_from_those_who_may_not_introspect(

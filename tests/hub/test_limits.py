@@ -64,6 +64,13 @@ def test_a_first_over_the_maximum_weighs_the_maximum_page() -> None:
     assert measured("{ offerings(first: 5000) { edges { cursor } } }")[1] == 1 + MAX_PAGE_SIZE * 2
 
 
+def test_the_audit_trail_weighs_its_page_and_each_changes_fields() -> None:
+    text = "{ changes(first: 40) { nodes { at fields { field before after } } } }"
+    _, value = measured(text)
+    # changes 1 + 40 nodes x (1 + at 1 + fields 30 x (1 + field + before + after))
+    assert value == 1 + 40 * (1 + 1 + LIST_SIZES["Change.fields"] * (1 + 3))
+
+
 def test_nested_lists_multiply() -> None:
     text = (
         "{ providers(first: 10) { edges { node { "
