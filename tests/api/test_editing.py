@@ -496,3 +496,32 @@ async def test_of_two_concurrent_edits_of_one_version_one_is_a_conflict(hub: Hub
     assert final["version"] == offering["version"] + 1
     winner = next(a for a in answers if not a["data"]["updateOffering"]["userErrors"])
     assert final["title"] == winner["data"]["updateOffering"]["offering"]["title"]
+
+
+async def test_an_admin_reads_an_editors_changes_in_the_graph(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    created = await hub.run(
+        "editor",
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    edit = {"id": offering["id"], "version": offering["version"], "titleIt": "Nido Isola"}
+    await hub.run("editor", UPDATE_OFFERING, input=edit)
+    stale = await hub.run("editor", UPDATE_OFFERING, input={**edit, "titleIt": "Asilo"})
+    assert stale["data"]["updateOffering"]["userErrors"][0]["code"] == "CONFLICT"
+    trail = await hub.run(
+        "admin",
+        """query($id: ID!) { changes(filter: {object: $id}) { nodes {
+            action actor { kind name } fields { field before after } } } }""",
+        id=offering["id"],
+    )
+    nodes = trail["data"]["changes"]["nodes"]
+    assert [(n["action"], n["actor"]["name"]) for n in nodes] == [
+        ("UPDATE", "centro-isola"),
+        ("CREATE", "centro-isola"),
+    ]
+    assert nodes[0]["fields"] == [{"field": "titleIt", "before": "Nido", "after": "Nido Isola"}]
