@@ -55,11 +55,12 @@ class SyncRun(SQLModel, table=True):
     # run whose lease has passed belongs to a process that stopped, and is DEAD.
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
-    def shown_status(self, now: datetime) -> SyncStatus:
-        """The status as readers see it at `now`: a RUNNING run whose lease has expired is
-        DEAD even before anyone records it so (None: a run from before leases)."""
-        expired = self.lease_until is not None and self.lease_until < now
-        return SyncStatus.DEAD if self.status is SyncStatus.RUNNING and expired else self.status
+
+def shown_status(status: SyncStatus, lease_until: datetime | None, now: datetime) -> SyncStatus:
+    """A run's status as readers see it at `now`: RUNNING with its lease expired is DEAD,
+    even before anyone records it so (no lease: a run recorded before leases)."""
+    expired = lease_until is not None and lease_until < now
+    return SyncStatus.DEAD if status is SyncStatus.RUNNING and expired else status
 
 
 sa.Index("ix_sync_run_source_latest", col(SyncRun.source_id), col(SyncRun.id))

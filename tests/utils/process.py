@@ -20,11 +20,13 @@ CONCILIA = Path(sys.executable).with_name("concilia")
 START_TIMEOUT = 120.0
 
 
-def environment(database: Path, **settings: str) -> dict[str, str]:
+def environment(database: Path | str, **settings: str) -> dict[str, str]:
     """This process's environment without CONCILIA_* settings, the hub pointed at a SQLite
-    `database`, and the given settings (`log_format="json"` is CONCILIA_LOG_FORMAT=json)."""
+    `database` file (or a database URL), and the given settings (`log_format="json"` is
+    CONCILIA_LOG_FORMAT=json)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONCILIA_")}
-    env["CONCILIA_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+    env["CONCILIA_DATABASE_URL"] = url
     env.update({f"CONCILIA_{name.upper()}": value for name, value in settings.items()})
     return env
 
