@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +57,13 @@ class Served:
 
 
 @contextmanager
-def concilia_serve(env: dict[str, str], output: Path, workers: int = 2) -> Iterator[Served]:
-    """Run `concilia serve --workers N`, its stdout and stderr into `output`, until the
-    block ends (then SIGTERM); yields it once it answers /healthz."""
+def concilia_serve(
+    env: dict[str, str], output: Path, workers: int = 2, options: Sequence[str] = ()
+) -> Iterator[Served]:
+    """Run `concilia serve --workers N [options]`, its stdout and stderr into `output`,
+    until the block ends (then SIGTERM); yields it once it answers /healthz."""
     port = str(free_port())
-    command = [str(CONCILIA), "serve", "--host", "127.0.0.1", "--port", port]
+    command = [str(CONCILIA), "serve", "--host", "127.0.0.1", "--port", port, *options]
     with output.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*command, "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT
