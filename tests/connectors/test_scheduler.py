@@ -42,12 +42,13 @@ def test_a_source_is_due_every_interval_after_its_last_run_started() -> None:
 
 def test_jitter_delays_stay_within_the_jitter() -> None:
     jitter = timedelta(minutes=1)
-    delays = [jitter_delay(jitter, random.Random(seed).uniform) for seed in range(500)]
+    draws = [random.Random(seed).uniform for seed in range(500)]  # noqa: S311 - not secrets
+    delays = [jitter_delay(jitter, draw) for draw in draws]
     assert all(timedelta(0) <= delay <= jitter for delay in delays)
     assert len(set(delays)) > 400  # spread out, not one fixed delay
     # A draw out of bounds (a float rounding up) is held to them.
-    assert jitter_delay(jitter, lambda low, high: high + 1) == jitter
-    assert jitter_delay(jitter, lambda low, high: low - 1) == timedelta(0)
+    assert jitter_delay(jitter, lambda _low, high: high + 1) == jitter
+    assert jitter_delay(jitter, lambda low, _high: low - 1) == timedelta(0)
     assert jitter_delay(timedelta(0)) == timedelta(0)
 
 

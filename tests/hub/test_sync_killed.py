@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from connectors.config import load_sources
 from connectors.fetch import http_client
-from connectors.sync import sync_source
 from connectors.runs import bury_dead_runs
+from connectors.sync import sync_source
 from hub.app import create_app
 from models import Offering, Source, SyncRun, SyncStatus
 from models.db import create_engine, init_db, session_factory
