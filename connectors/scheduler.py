@@ -28,7 +28,7 @@ from sqlmodel import col
 from connectors.config import ConfigError, SourceConfig
 from connectors.locks import SyncInProgress
 from connectors.runs import LEASE, bury_dead_runs
-from connectors.sync import sync_source
+from connectors.sync import CANCELLED, sync_source
 from models import Source, SyncRun
 from models.types import utc_now
 
@@ -159,6 +159,9 @@ class Scheduler:
             await self._refresh(config.name)
         except DATABASE_ERRORS as error:
             log.warning("scheduled sync of %s: the database did not answer: %s", config.name, error)
+        except asyncio.CancelledError:
+            log.warning("scheduled sync of %s: %s", config.name, CANCELLED)
+            raise
         finally:
             if self._due[config.name] <= utc_now():
                 # Skipped, or its run unreadable: not again before the next interval.
@@ -200,7 +203,7 @@ async def _first(*waits: Coroutine[Any, Any, object], seconds: float | None) -> 
 def _log(ran: Ran) -> None:
     """A scheduled attempt's outcome, one log line."""
     if ran.run is None:
-        log.warning("scheduled sync of %s skipped: %s", ran.source, ran.skipped)
+        log.warning("scheduled sync of %s: not run: %s", ran.source, ran.skipped)
         return
     run = ran.run
     level = logging.INFO if run.error is None else logging.WARNING

@@ -123,7 +123,11 @@ async def sync_source(
             await bury_dead_runs(session, [source_id], lock_held=True)
             run = SyncRun(source_id=source_id, lease_until=lease_end(lease))
             session.add(run)
-        identity = _identity(config, source_id, row_id(run.id))
+        try:
+            identity = _identity(config, source_id, row_id(run.id))
+        except ConfigError as error:  # not left RUNNING until its lease expires
+            await _finish(sessions, run, _Counts(), SyncStatus.FAILED, str(error), connector)
+            raise
         writer = _Writer(sessions, lock, identity, config, lease)
 
         async def finish(status: SyncStatus, error: str | None = None) -> None:
