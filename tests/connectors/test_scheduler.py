@@ -4,6 +4,7 @@ hangs, and spreads due times by at most their jitter."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -158,3 +159,39 @@ async def test_a_hanging_source_is_cut_off_while_another_keeps_its_schedule(
     assert {run.status for run in yoga[:2]} == {SyncStatus.SUCCEEDED}
     # The other source synced while the slow one hung.
     assert yoga[0].started_at < slow.finished_at
+
+
+async def test_two_schedulers_on_one_database_never_overlap_a_source(
+    engine: AsyncEngine, feed_server: FeedServer, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Replicas each run a scheduler: due times come from the recorded runs and the lock
+    keeps one sync of a source at a time."""
+    url = _feed(feed_server, "/yoga")
+    configs = load_sources(_sources(tmp_path, _source("yoga", url, 'every = "1s"')))
+    ran: list[Ran] = []
+    enough = asyncio.Event()
+
+    def record(outcome: Ran) -> None:
+        ran.append(outcome)
+        if sum(1 for r in ran if r.run) >= 4:
+            enough.set()
+
+    replicas = [
+        Scheduler(session_factory(engine), configs, client, on_run=record) for _ in range(2)
+    ]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(replica.run(stop)) for replica in replicas]
+    try:
+        async with asyncio.timeout(DEADLINE):
+            await enough.wait()
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    runs = await _runs(engine, "yoga")
+    assert {run.status for run in runs} == {SyncStatus.SUCCEEDED}
+    for before, after in itertools.pairwise(runs):
+        assert before.finished_at is not None
+        assert after.started_at >= before.finished_at
+        # Once per interval, whichever replica ran it.
+        assert after.started_at >= before.started_at + timedelta(seconds=1)
