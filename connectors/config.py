@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from models.redaction import redact, summarise
 
 _HTTP = ("http://", "https://")
+# Options of the table that are about when a source is synced, not how it is read.
+SCHEDULE_KEYS = ("every", "jitter", "timeout")
+# "30s", "15m", "2h", "1d", or units combined largest first: "1h30m", "1d12h".
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_UNITS = ("days", "hours", "minutes", "seconds")
 
 
 class ConfigError(ValueError):
@@ -30,6 +37,11 @@ class SourceConfig:
     # of the sources file that declared it: what operators are shown, and relative to what.
     declared_url: str | None = None
     directory: Path | None = None
+    # How often the scheduler syncs it (None: only by hand), the most it adds to each due
+    # time at random, and the longest one sync may take (None: the scheduler's default).
+    every: timedelta | None = None
+    jitter: timedelta = timedelta(0)
+    timeout: timedelta | None = None
 
     @property
     def is_remote(self) -> bool:
@@ -88,8 +100,12 @@ def _source(table: Any, base: Path, index: int) -> SourceConfig:
     url = declared = table["url"]
     if not url.startswith(_HTTP):
         url = str((base / url.removeprefix("file://")).resolve())
-    options = {k: v for k, v in table.items() if k not in {"name", "kind", "url", "description"}}
+    fixed = {"name", "kind", "url", "description", *SCHEDULE_KEYS}
+    options = {k: v for k, v in table.items() if k not in fixed}
     description = table.get("description")
+    every, jitter, timeout = (_duration(table, key) for key in SCHEDULE_KEYS)
+    if every is None and jitter is not None:
+        raise ConfigError(f"source {table['name']!r}: 'jitter' needs 'every'")
     return SourceConfig(
         name=table["name"],
         kind=table["kind"],
@@ -98,4 +114,43 @@ def _source(table: Any, base: Path, index: int) -> SourceConfig:
         options=options,
         declared_url=declared,
         directory=base,
+        every=every,
+        jitter=jitter or timedelta(0),
+        timeout=timeout,
     )
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """A duration written as "30s", "15m", "2h", "1d" or combined largest unit first
+    ("1h30m"); None when `text` is not one, or is zero."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or not any(match.groups()):
+        return None
+    given = zip(_UNITS, match.groups(), strict=True)
+    amounts = {unit: int(value) for unit, value in given if value}
+    duration = timedelta(**amounts)
+    return duration if duration > timedelta(0) else None
+
+
+def format_duration(duration: timedelta) -> str:
+    """A duration as the sources file writes it: "1h30m", "45s"."""
+    seconds = int(duration.total_seconds())
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _duration(table: dict[str, Any], key: str) -> timedelta | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    duration = parse_duration(value) if isinstance(value, str) else None
+    if duration is None:
+        raise ConfigError(
+            f'source {table["name"]!r}: {key!r} must be a duration such as "30s", "15m",'
+            f' "2h", "1d" or "1h30m", not {value!r}'
+        )
+    return duration

@@ -35,10 +35,13 @@ class SyncInProgress(RuntimeError):
 class SourceLock:
     """A held lock; `renew` keeps a lease alive during a long sync."""
 
-    def __init__(self, engine: AsyncEngine, source_id: int, owner: str) -> None:
+    def __init__(
+        self, engine: AsyncEngine, source_id: int, owner: str, lease: timedelta = LEASE
+    ) -> None:
         self.engine = engine
         self.source_id = source_id
         self.owner = owner
+        self.lease = lease
 
     async def renew(self) -> None:
         if self.engine.dialect.name == "postgresql":
@@ -47,7 +50,7 @@ class SourceLock:
             await conn.execute(
                 sa.update(Source)
                 .where(col(Source.id) == self.source_id, col(Source.locked_by) == self.owner)
-                .values(locked_until=utc_now() + LEASE)
+                .values(locked_until=utc_now() + self.lease)
             )
 
 
@@ -57,23 +60,26 @@ def lock_owner() -> str:
 
 
 @asynccontextmanager
-async def source_lock(engine: AsyncEngine, source_id: int, name: str) -> AsyncIterator[SourceLock]:
-    """Hold the sync lock of a source; SyncInProgress if someone else holds it."""
+async def source_lock(
+    engine: AsyncEngine, source_id: int, name: str, lease: timedelta = LEASE
+) -> AsyncIterator[SourceLock]:
+    """Hold the sync lock of a source; SyncInProgress if someone else holds it. On SQLite
+    the lock is a `lease` to renew."""
     owner = lock_owner()
     if engine.dialect.name == "postgresql":
         async with engine.connect() as conn:
             await _advisory(conn, "pg_try_advisory_lock", source_id, name)
             try:
-                yield SourceLock(engine, source_id, owner)
+                yield SourceLock(engine, source_id, owner, lease)
             finally:
                 await conn.execute(
                     sa.select(sa.func.pg_advisory_unlock(ADVISORY_NAMESPACE, source_id))
                 )
                 await conn.commit()
         return
-    await _take_lease(engine, source_id, owner, name)
+    await _take_lease(engine, source_id, owner, name, lease)
     try:
-        yield SourceLock(engine, source_id, owner)
+        yield SourceLock(engine, source_id, owner, lease)
     finally:
         async with engine.begin() as conn:
             await conn.execute(
@@ -106,7 +112,9 @@ def _dead(holder: str | None) -> bool:
     return False
 
 
-async def _take_lease(engine: AsyncEngine, source_id: int, owner: str, name: str) -> None:
+async def _take_lease(
+    engine: AsyncEngine, source_id: int, owner: str, name: str, lease: timedelta
+) -> None:
     now = utc_now()
     async with engine.begin() as conn:
         holder = await conn.scalar(
@@ -118,7 +126,7 @@ async def _take_lease(engine: AsyncEngine, source_id: int, owner: str, name: str
         taken = await conn.execute(
             sa.update(Source)
             .where(col(Source.id) == source_id, free)
-            .values(locked_by=owner, locked_until=now + LEASE)
+            .values(locked_by=owner, locked_until=now + lease)
         )
     if taken.rowcount != 1:
         raise SyncInProgress(f"a sync of {name!r} is already running ({holder})")

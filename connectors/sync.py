@@ -11,16 +11,19 @@ marked on the rows, what it quarantined is stored batch by batch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from connectors.config import ConfigError, SourceConfig
+from connectors.config import ConfigError, SourceConfig, format_duration
 from connectors.fetch import Fetcher, FetchError, NotModified
 from connectors.locks import SourceLock, source_lock
 from connectors.records import (
@@ -35,6 +38,7 @@ from connectors.records import (
     SlotRecord,
 )
 from connectors.registry import Connector, connector_for
+from connectors.runs import LEASE, bury_dead_runs, heartbeat, lease_end
 from models import Source, SyncProblem, SyncRun, SyncStatus, SyncTerm
 from models.audit import Actor, ActorKind
 from models.catalogue import REGISTRY_PRIORITY, Catalogue, Outcome, Writer
@@ -57,6 +61,11 @@ KINDS: dict[type[Record], str] = {
     OfferingRecord: "offering",
     SlotRecord: "slot",
 }
+CANCELLED = "cancelled: the process was stopped before the sync finished"
+
+
+class SyncTimedOut(Exception):
+    """A sync took longer than its time limit."""
 
 
 @dataclass
@@ -95,57 +104,78 @@ async def sync_source(
     fetcher: Fetcher | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    lease: timedelta = LEASE,
+    time_limit: timedelta | None = None,
 ) -> SyncRun:
     """Pull `config` into the database and return the finished SyncRun.
 
     Raises SyncInProgress, without recording a run, when the source is being synced
-    elsewhere; every other outcome is recorded in the run.
+    elsewhere; every other outcome is recorded in the run: a sync past `time_limit` is
+    cut off and FAILED; cancelled (the process stopping), it is FAILED and the
+    cancellation goes on. The run's lease, renewed while it works, is `lease`.
     """
     async with sessions.begin() as session:
         source = await ensure_source(session, config)
         source_id, state = row_id(source.id), dict(source.state or {})
     engine = engine_of(sessions)
-    async with source_lock(engine, source_id, config.name) as lock:
+    async with source_lock(engine, source_id, config.name, lease) as lock:
         connector = connector_for(config, fetcher or Fetcher(client), state)
         async with sessions.begin() as session:
-            await _close_interrupted_runs(session, source_id)
-            run = SyncRun(source_id=source_id)
+            await bury_dead_runs(session, [source_id], lock_held=True)
+            run = SyncRun(source_id=source_id, lease_until=lease_end(lease))
             session.add(run)
-        writer = _Writer(sessions, lock, _identity(config, source_id, row_id(run.id)), config)
         try:
-            await _drain(connector.records(), writer, batch_size, progress)
-            if connector.complete_snapshot:
-                await writer.withdraw_unlisted()
-            await writer.extend_occurrences()
-        except NotModified:
-            run.not_modified = True
-            await writer.extend_occurrences()
-            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None, connector)
-        except FetchError as error:
-            message = config.summarise(str(error))
-            log.warning("sync of %s failed: %s", config.name, message)
-            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message, connector)
-        except Exception as error:
-            message = config.summarise(f"internal error: {error!r}")
-            await _finish(sessions, run, writer.counts, SyncStatus.FAILED, message, connector)
+            identity = _identity(config, source_id, row_id(run.id))
+        except ConfigError as error:  # not left RUNNING until its lease expires
+            await _finish(sessions, run, _Counts(), SyncStatus.FAILED, str(error), connector)
             raise
-        else:
-            await _finish(sessions, run, writer.counts, SyncStatus.SUCCEEDED, None, connector)
+        writer = _Writer(sessions, lock, identity, config, lease)
+
+        async def finish(status: SyncStatus, error: str | None = None) -> None:
+            await _finish(sessions, run, writer.counts, status, error, connector)
+
+        async with heartbeat(engine, row_id(run.id), lock, lease):
+            try:
+                await _bounded(_read(connector, writer, batch_size, progress), time_limit)
+            except NotModified:
+                run.not_modified = True
+                await writer.extend_occurrences()
+                await finish(SyncStatus.SUCCEEDED)
+            except (FetchError, SyncTimedOut) as error:
+                message = config.summarise(str(error))
+                log.warning("sync of %s failed: %s", config.name, message)
+                await finish(SyncStatus.FAILED, message)
+            except asyncio.CancelledError:
+                await finish(SyncStatus.FAILED, CANCELLED)
+                raise
+            except Exception as error:
+                await finish(SyncStatus.FAILED, config.summarise(f"internal error: {error!r}"))
+                raise
+            else:
+                await finish(SyncStatus.SUCCEEDED)
     return run
 
 
-async def _close_interrupted_runs(session: AsyncSession, source_id: int) -> None:
-    """Runs still RUNNING when we hold the source's lock belong to a process that ended
-    mid-sync (killed, crashed): record them as failed so operators see what happened."""
-    await session.execute(
-        sa.update(SyncRun)
-        .where(col(SyncRun.source_id) == source_id, col(SyncRun.status) == SyncStatus.RUNNING)
-        .values(
-            status=SyncStatus.FAILED,
-            finished_at=utc_now(),
-            error="interrupted: the process ended before the sync finished",
-        )
-    )
+async def _read(
+    connector: Connector, writer: _Writer, batch_size: int, progress: Progress | None
+) -> None:
+    await _drain(connector.records(), writer, batch_size, progress)
+    if connector.complete_snapshot:
+        await writer.withdraw_unlisted()
+    await writer.extend_occurrences()
+
+
+async def _bounded(work: Coroutine[Any, Any, None], limit: timedelta | None) -> None:
+    """`work`, cancelled and reported as SyncTimedOut past `limit`."""
+    deadline = asyncio.timeout(None if limit is None else limit.total_seconds())
+    try:
+        async with deadline:
+            await work
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        shown = format_duration(limit) if limit else "?"
+        raise SyncTimedOut(f"timed out: the sync took longer than its limit of {shown}") from None
 
 
 async def _drain(
@@ -206,11 +236,13 @@ class _Writer:
         lock: SourceLock,
         identity: Writer,
         config: SourceConfig,
+        lease: timedelta,
     ) -> None:
         self.sessions = sessions
         self.lock = lock
         self.identity = identity
         self.config = config
+        self.lease = lease
         self.counts = _Counts()
         # Why providers were quarantined in this run: an offering of one of them is
         # quarantined for that root cause, not for a downstream symptom.
@@ -246,7 +278,17 @@ class _Writer:
                 [p.external_id for p in problems if p.record_kind == "offering" and p.external_id]
             )
             await self._quarantine(session, [*problems, *self._problems(outcome)])
+            await self._record_progress(session)
         await self.lock.renew()
+
+    async def _record_progress(self, session: AsyncSession) -> None:
+        """The run's counts so far and a renewed lease, committed with the batch they
+        count: a run whose process dies shows what it had done."""
+        await session.execute(
+            sa.update(SyncRun)
+            .where(col(SyncRun.id) == self.identity.run_id)
+            .values(**asdict(self.counts), lease_until=lease_end(self.lease))
+        )
 
     def _problems(self, outcome: Outcome) -> list[Problem]:
         """The catalogue's refusals as problems, each led by its root cause: a provider
@@ -298,6 +340,7 @@ class _Writer:
         """Withdraw this source's offerings that the complete snapshot no longer lists."""
         async with self.sessions.begin() as session:
             self.counts.withdrawn += await Catalogue(session, self.identity).withdraw_unlisted()
+            await self._record_progress(session)
 
     async def extend_occurrences(self) -> None:
         async with self.sessions.begin() as session:

@@ -7,6 +7,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from contextlib import nullcontext
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -20,14 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from connectors.config import ConfigError, load_sources
 from connectors.fetch import FetchError, http_client
 from connectors.preview import Preview, preview
+from connectors.scheduler import CONCURRENCY
 from hub.access import OPERATOR
 from hub.documents import ManifestError
 from hub.keys import KeyProblem, create_key, list_keys, revoke_key
 from hub.logs import JsonFormatter, redact_handlers
 from hub.pipeline import GraphQLRequest, Pipeline
 from hub.registry import ImportReport, import_rules, load_rules
+from hub.scheduling import alongside, run_scheduler
 from hub.settings import Settings
-from hub.syncing import Outcome, print_preview, report, sync_all
+from hub.syncing import WAIT, Outcome, print_preview, report, sync_all
 from models import Role
 from models.db import drop_db, init_db, is_sqlite, session_factory
 from models.redaction import redact
@@ -77,6 +81,12 @@ def serve(
             min=1, help="Server processes (default: CONCILIA_WORKERS, else one per core)."
         ),
     ] = None,
+    with_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--with-scheduler", help="Also run the scheduler (`concilia scheduler`), once."
+        ),
+    ] = False,
 ) -> None:
     """Serve the hub: GraphQL (and GraphiQL) at /graphql, /healthz, /readyz, /metrics."""
     from hub.serving import serve as run_server  # noqa: PLC0415 - only the server needs it
@@ -87,9 +97,28 @@ def serve(
     processes = worker_count(settings, workers)
     typer.echo(
         f"Concilia Hub on http://{bind_host}:{bind_port}/graphql ({_db_label(settings)}, "
-        f"{processes} worker{'s' if processes > 1 else ''})"
+        f"{processes} worker{'s' if processes > 1 else ''}"
+        f"{', scheduler' if with_scheduler else ''})"
     )
-    run_server(settings, bind_host, bind_port, processes)
+    with alongside(_scheduler_process) if with_scheduler else nullcontext():
+        run_server(settings, bind_host, bind_port, processes)
+
+
+@app.command()
+def scheduler(
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Syncs of different sources running at once.")
+    ] = CONCURRENCY,
+) -> None:
+    """Sync each source that declares `every` whenever it is due, until SIGTERM or SIGINT."""
+    _run(lambda: run_scheduler(_settings(), concurrency=concurrency))
+
+
+def _scheduler_process() -> None:
+    """`serve --with-scheduler`'s scheduler, in a process of its own (spawned: it
+    configures its logs as the CLI does)."""
+    _configure_logging()
+    _run(lambda: run_scheduler(_settings()))
 
 
 @app.command()
@@ -108,7 +137,8 @@ def demo(
                 raise CliError("`demo` erases the database; pass --yes for a non-SQLite one")
             await drop_db(engine)
             await init_db(engine)
-            outcomes = await sync_all(engine, load_sources(settings.sources))
+            lease = timedelta(seconds=settings.sync_lease)
+            outcomes = await sync_all(engine, load_sources(settings.sources), lease=lease)
             return outcomes, await _import_rules(engine, settings.rules)
         finally:
             await engine.dispose()
@@ -123,6 +153,10 @@ def demo(
 @app.command()
 def sync(
     source: Annotated[str | None, typer.Option(help="Only the source with this name.")] = None,
+    wait: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds to wait for a source that another process is syncing."),
+    ] = WAIT.total_seconds(),
 ) -> None:
     """Sync the declared sources (CONCILIA_SOURCES) into the database."""
     settings = _settings()
@@ -136,7 +170,12 @@ def sync(
         engine = settings.engine()
         try:
             await init_db(engine)
-            return await sync_all(engine, sources)
+            return await sync_all(
+                engine,
+                sources,
+                lease=timedelta(seconds=settings.sync_lease),
+                wait=timedelta(seconds=wait),
+            )
         finally:
             await engine.dispose()
 

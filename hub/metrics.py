@@ -33,6 +33,8 @@ from starlette.responses import Response
 
 from models import Source, SyncRun, SyncStatus
 from models.reader import DATABASE_ERRORS
+from models.source import shown_status
+from models.types import utc_now
 
 log = logging.getLogger("concilia.metrics")
 
@@ -304,6 +306,7 @@ _LATEST_RUNS = (
         col(SyncRun.status),
         col(SyncRun.started_at),
         col(SyncRun.finished_at),
+        col(SyncRun.lease_until),
         *(col(getattr(SyncRun, name)) for name in RECORD_COUNTS),
     )
     .join(Source, _ON_SOURCE)
@@ -369,7 +372,10 @@ def _latest_families(rows: Iterable[Sequence[Any]]) -> list[Metric]:
         "or quarantined.",
         labels=["source", "change"],
     )
-    for source, state, began, ended, *counts in rows:
+    now = utc_now()
+    for source, recorded, began, ended, lease_until, *counts in rows:
+        # A run whose process died shows as dead before anyone records it (models.source).
+        state = shown_status(recorded, lease_until, now)
         for member in SyncStatus:
             status.add_metric([source, member.value.lower()], float(member is state))
         started.add_metric([source], began.timestamp())

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     rate_limit_admin: str = "0/minute"
     key_cache_ttl: float = Field(default=10.0, ge=0)
 
+    # Seconds a sync run stays RUNNING without a sign of life from its process (it renews
+    # its lease a third of this apart): past it, the run is DEAD.
+    sync_lease: float = Field(default=600.0, gt=0)
+
     # Browser origins allowed to call the API (CORS), comma-separated; `*` for any.
     cors_origins: str = ""
 

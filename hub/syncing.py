@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from connectors.config import ConfigError, SourceConfig
+from connectors.config import ConfigError, SourceConfig, format_duration
 from connectors.fetch import http_client
-from connectors.locks import SyncInProgress
+from connectors.locks import LEASE, SyncInProgress
 from connectors.preview import Preview
 from connectors.records import Record
+from connectors.runs import await_other_run
 from connectors.sync import sync_source
-from models import SyncProblem, SyncRun, SyncStatus
+from models import Source, SyncProblem, SyncRun, SyncStatus
 from models.db import session_factory
 
 # Quarantined records listed under the table, per source (all of them are in the graph).
@@ -26,19 +28,25 @@ SHOWN_PROBLEMS = 5
 COLUMNS = ("fetched", "created", "updated", "unchanged", "withdrawn", "quarantined")
 
 
+# How long `concilia sync` waits for another process's sync of a source, by default.
+WAIT = timedelta(minutes=10)
+
+
 @dataclass
 class Outcome:
-    """How the sync of one source went: its run, or why it did not run (another process
-    is syncing it, or its declaration is invalid)."""
+    """How the sync of one source went: its run (this process's, or `elsewhere` that of
+    the process that was syncing it), or why there is none (its declaration is invalid,
+    or another process's sync did not end in time)."""
 
     source: SourceConfig
     run: SyncRun | None = None
     refused: str | None = None
     problems: list[SyncProblem] = field(default_factory=list)
+    elsewhere: bool = False
 
     @property
     def failed(self) -> bool:
-        return self.run is None or self.run.status is SyncStatus.FAILED
+        return self.run is None or self.run.status in {SyncStatus.FAILED, SyncStatus.DEAD}
 
 
 def _consoles() -> tuple[Console, Console]:
@@ -51,8 +59,15 @@ def _consoles() -> tuple[Console, Console]:
     return out, err
 
 
-async def sync_all(engine: AsyncEngine, sources: list[SourceConfig]) -> list[Outcome]:
-    """Sync each source in turn, showing progress on a terminal."""
+async def sync_all(
+    engine: AsyncEngine,
+    sources: list[SourceConfig],
+    *,
+    lease: timedelta = LEASE,
+    wait: timedelta = WAIT,
+) -> list[Outcome]:
+    """Sync each source in turn, showing progress on a terminal; a source that another
+    process is syncing is waited for (at most `wait`) and reported with its run."""
     sessions = session_factory(engine)
     outcomes = []
     _, err = _consoles()
@@ -64,15 +79,39 @@ async def sync_all(engine: AsyncEngine, sources: list[SourceConfig]) -> list[Out
                 advance = _counter(progress, task, source.name)
                 outcome = Outcome(source)
                 try:
-                    outcome.run = await sync_source(sessions, source, client, progress=advance)
-                except (SyncInProgress, ConfigError) as error:
-                    # One source busy elsewhere or misdeclared does not stop the others.
+                    outcome.run = await sync_source(
+                        sessions, source, client, progress=advance, lease=lease
+                    )
+                except SyncInProgress:
+                    progress.update(task, description=f"{source.name}: synced elsewhere")
+                    await _await_elsewhere(sessions, outcome, wait)
+                except ConfigError as error:
+                    # One source misdeclared does not stop the others.
                     outcome.refused = source.redact(str(error))
                 progress.remove_task(task)
                 if outcome.run is not None and outcome.run.quarantined:
                     outcome.problems = await _problems(engine, outcome.run)
                 outcomes.append(outcome)
     return outcomes
+
+
+async def _await_elsewhere(
+    sessions: async_sessionmaker[AsyncSession], outcome: Outcome, wait: timedelta
+) -> None:
+    """The outcome of another process's sync of the source, once it has ended."""
+    async with sessions() as session:
+        source_id = await session.scalar(
+            sa.select(col(Source.id)).where(col(Source.name) == outcome.source.name)
+        )
+    if source_id is not None:
+        name = outcome.source.name
+        outcome.run = await await_other_run(sessions, source_id, name, wait.total_seconds())
+    outcome.elsewhere = True
+    if outcome.run is None:
+        outcome.refused = (
+            "another process was syncing it and did not record an outcome within "
+            + format_duration(wait)
+        )
 
 
 def _counter(progress: Progress, task: TaskID, name: str) -> Callable[[int], None]:
@@ -125,6 +164,8 @@ def _explain(err: Console, outcome: Outcome) -> None:
     name = outcome.source.name
     if outcome.refused:
         err.print(f"{name}: {outcome.refused}", markup=False)
+    elif outcome.elsewhere and outcome.run is not None:
+        err.print(f"{name}: synced by another process (run {outcome.run.id})", markup=False)
     if outcome.run is not None and outcome.run.error:
         err.print(f"{name}: {outcome.run.error}", markup=False)
     for problem in outcome.problems:

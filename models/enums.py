@@ -50,6 +50,8 @@ class SyncStatus(enum.StrEnum):
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+    # The process running it stopped (killed, crashed) before it finished: its lease ran out.
+    DEAD = "DEAD"
 
 
 class RuleScope(enum.StrEnum):

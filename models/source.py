@@ -28,6 +28,10 @@ class Source(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+# What a dead run's error says (connectors.runs records it, resolvers show it).
+DEAD_RUN_ERROR = "dead: the process running the sync stopped before it finished"
+
+
 class SyncRun(SQLModel, table=True):
     """One sync of a source: when, how it ended, and what it changed."""
 
@@ -47,6 +51,16 @@ class SyncRun(SQLModel, table=True):
     # The source answered a conditional request with 304: nothing to read, nothing changed.
     not_modified: bool = False
     error: str | None = None
+    # While RUNNING, the process running it renews this as it works (connectors.runs): a
+    # run whose lease has passed belongs to a process that stopped, and is DEAD.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def shown_status(status: SyncStatus, lease_until: datetime | None, now: datetime) -> SyncStatus:
+    """A run's status as readers see it at `now`: RUNNING with its lease expired is DEAD,
+    even before anyone records it so (no lease: a run recorded before leases)."""
+    expired = lease_until is not None and lease_until < now
+    return SyncStatus.DEAD if status is SyncStatus.RUNNING and expired else status
 
 
 sa.Index("ix_sync_run_source_latest", col(SyncRun.source_id), col(SyncRun.id))

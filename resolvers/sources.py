@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, TypeVar
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col
 
-from models import ProviderLink, Source, SyncProblem, SyncRun, SyncTerm
+from models import ProviderLink, Source, SyncProblem, SyncRun, SyncStatus, SyncTerm
 from models.redaction import redact, summarise
+from models.source import DEAD_RUN_ERROR, shown_status
+from models.types import utc_now
 from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_keyed, grouped
 
 if TYPE_CHECKING:
@@ -90,7 +92,11 @@ def _shown_source(row: Source) -> Source:
 
 
 def _shown_run(row: SyncRun) -> SyncRun:
+    """A run as it is shown: redacted, and DEAD as soon as its lease expires, before the
+    next sync or scheduler records it so (a killed process never says it stopped)."""
     error = None if row.error is None else summarise(row.error)
+    if shown_status(row.status, row.lease_until, utc_now()) is not row.status:
+        return _copy(SyncRun, row, status=SyncStatus.DEAD, error=DEAD_RUN_ERROR)
     return row if error == row.error else _copy(SyncRun, row, error=error)
 
 

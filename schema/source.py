@@ -48,10 +48,15 @@ class UnmappedTerm:
 @strawberry.type(description="One sync of a source: when it ran, how it ended, what it changed.")
 class SyncRun(relay.Node):
     id: relay.NodeID[int]
-    status: SyncStatus = strawberry.field(description="RUNNING, SUCCEEDED or FAILED.")
+    status: SyncStatus = strawberry.field(
+        description="RUNNING, SUCCEEDED, FAILED, or DEAD when its process stopped before it"
+        " finished."
+    )
     started_at: datetime = strawberry.field(description="When the run started.")
     finished_at: datetime | None = strawberry.field(description="When it ended, if it has.")
-    fetched: int = strawberry.field(description="Records read from the source.")
+    fetched: int = strawberry.field(
+        description="Records read from the source (while it runs, as of its last committed batch)."
+    )
     created: int = strawberry.field(description="Records new to the hub.")
     updated: int = strawberry.field(description="Records whose content changed.")
     unchanged: int = strawberry.field(description="Records identical to the stored ones.")

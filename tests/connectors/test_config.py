@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from connectors.config import ConfigError, SourceConfig, load_sources
+from connectors.config import (
+    ConfigError,
+    SourceConfig,
+    format_duration,
+    load_sources,
+    parse_duration,
+)
 from connectors.fetch import Fetcher
 from connectors.hsds import HsdsBundle
 from connectors.registry import CONNECTORS, connector_for
@@ -271,3 +278,79 @@ async def test_unknown_connector_kind_is_a_config_error() -> None:
 
     known = ", ".join(sorted(CONNECTORS))
     assert str(raised.value) == f"source 'isola' has unknown kind 'rpde' (known: {known})"
+
+
+def test_a_schedule_is_read_as_durations(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        """
+        [[source]]
+        name = "isola"
+        kind = "hsds"
+        url = "isola.json"
+        every = "1h30m"
+        jitter = "1m"
+        timeout = "45s"
+
+        [[source]]
+        name = "garibaldi"
+        kind = "hsds"
+        url = "garibaldi.json"
+        """,
+    )
+
+    scheduled, by_hand = load_sources(path)
+
+    assert (scheduled.every, scheduled.jitter, scheduled.timeout) == (
+        timedelta(hours=1, minutes=30),
+        timedelta(minutes=1),
+        timedelta(seconds=45),
+    )
+    assert "every" not in scheduled.options  # not a connector option
+    assert (by_hand.every, by_hand.jitter, by_hand.timeout) == (None, timedelta(0), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("15m", timedelta(minutes=15)),
+        ("2h", timedelta(hours=2)),
+        ("1d", timedelta(days=1)),
+        ("1d2h3m4s", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+        ("90m", timedelta(minutes=90)),
+        ("15", None),
+        ("m", None),
+        ("", None),
+        ("0s", None),
+        ("30m1h", None),
+        ("1.5h", None),
+        ("-5m", None),
+        ("15 minutes", None),
+    ],
+)
+def test_durations(text: str, duration: timedelta | None) -> None:
+    assert parse_duration(text) == duration
+    if duration is not None:
+        assert parse_duration(format_duration(duration)) == duration
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('every = "15 minutes"', "source 'isola': 'every' must be a duration such as"),
+        ("every = 15", "source 'isola': 'every' must be a duration such as"),
+        ('every = "15m"\njitter = "x"', "source 'isola': 'jitter' must be a duration"),
+        ('every = "15m"\ntimeout = "0s"', "source 'isola': 'timeout' must be a duration"),
+        ('jitter = "1m"', "source 'isola': 'jitter' needs 'every'"),
+    ],
+)
+def test_a_bad_schedule_is_refused_naming_the_source(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = write(
+        tmp_path / "sources.toml",
+        f'[[source]]\nname = "isola"\nkind = "hsds"\nurl = "isola.json"\n{line}\n',
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_sources(path)

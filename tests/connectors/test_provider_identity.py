@@ -258,6 +258,11 @@ async def test_a_malformed_declaration_is_a_config_error(
     async with httpx.AsyncClient() as client:
         with pytest.raises(ConfigError, match="option 'provider_links' must be a table"):
             await sync_source(session_factory(engine), bad, client, fetcher=Fetcher(client))
+    async with session_factory(engine)() as session:
+        (run,) = (await session.execute(sa.select(SyncRun))).scalars()
+    # Recorded as failed, not left RUNNING until its lease expires.
+    assert run.status is SyncStatus.FAILED
+    assert "option 'provider_links' must be a table" in (run.error or "")
 
 
 def test_a_partita_iva_is_normalised_however_it_is_written() -> None:

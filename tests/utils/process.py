@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +20,13 @@ CONCILIA = Path(sys.executable).with_name("concilia")
 START_TIMEOUT = 120.0
 
 
-def environment(database: Path, **settings: str) -> dict[str, str]:
+def environment(database: Path | str, **settings: str) -> dict[str, str]:
     """This process's environment without CONCILIA_* settings, the hub pointed at a SQLite
-    `database`, and the given settings (`log_format="json"` is CONCILIA_LOG_FORMAT=json)."""
+    `database` file (or a database URL), and the given settings (`log_format="json"` is
+    CONCILIA_LOG_FORMAT=json)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONCILIA_")}
-    env["CONCILIA_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
+    url = database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}"
+    env["CONCILIA_DATABASE_URL"] = url
     env.update({f"CONCILIA_{name.upper()}": value for name, value in settings.items()})
     return env
 
@@ -55,11 +57,13 @@ class Served:
 
 
 @contextmanager
-def concilia_serve(env: dict[str, str], output: Path, workers: int = 2) -> Iterator[Served]:
-    """Run `concilia serve --workers N`, its stdout and stderr into `output`, until the
-    block ends (then SIGTERM); yields it once it answers /healthz."""
+def concilia_serve(
+    env: dict[str, str], output: Path, workers: int = 2, options: Sequence[str] = ()
+) -> Iterator[Served]:
+    """Run `concilia serve --workers N [options]`, its stdout and stderr into `output`,
+    until the block ends (then SIGTERM); yields it once it answers /healthz."""
     port = str(free_port())
-    command = [str(CONCILIA), "serve", "--host", "127.0.0.1", "--port", port]
+    command = [str(CONCILIA), "serve", "--host", "127.0.0.1", "--port", port, *options]
     with output.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [*command, "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT
