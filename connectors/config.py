@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from models.redaction import redact, summarise
+from models.source import REGISTRY
 
 _HTTP = ("http://", "https://")
 # Options of the table that are about when a source is synced, not how it is read.
@@ -97,6 +98,10 @@ def _source(table: Any, base: Path, index: int) -> SourceConfig:
     missing = [key for key in ("name", "kind", "url") if not isinstance(table.get(key), str)]
     if missing:
         raise ConfigError(f"source #{index} lacks string field(s): {', '.join(missing)}")
+    if table["name"] == REGISTRY:
+        raise ConfigError(
+            f"source #{index}: the name {REGISTRY!r} is the hub's own registry's; choose another"
+        )
     url = declared = table["url"]
     if not url.startswith(_HTTP):
         url = str((base / url.removeprefix("file://")).resolve())

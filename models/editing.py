@@ -48,11 +48,10 @@ from models.records import (
     record_json,
 )
 from models.rule import EligibilityRule, refresh_rule_sets, rule_hash
-from models.source import Source
+from models.source import REGISTRY, Source
 from models.types import row_id, utc_now
 from models.validation import InvalidRecord, check
 
-REGISTRY = "registry"
 # Fields of a source's offering the registry may not override: which provider and which
 # of the source's places it belongs to are the source's to say.
 NOT_OVERRIDABLE = frozenset({"external_id", "provider_external_id", "location_external_ids"})

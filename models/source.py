@@ -10,6 +10,10 @@ from sqlmodel import Field, SQLModel, col
 from models.enums import SyncStatus
 from models.types import UTCDateTime, enum_column, utc_now
 
+# The name (and kind) of the hub's own registry as a source (models.editing): what it
+# creates has it as its provenance; no declared source may take the name.
+REGISTRY = "registry"
+
 
 class Source(SQLModel, table=True):
     """A member's feed that the hub pulls listings from."""

@@ -354,3 +354,10 @@ def test_a_bad_schedule_is_refused_naming_the_source(
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_sources(path)
+
+
+def test_the_registrys_name_is_not_a_sources(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text('[[source]]\nname = "registry"\nkind = "csv"\nurl = "a.csv"\n')
+    with pytest.raises(ConfigError, match="hub's own registry"):
+        load_sources(path)
