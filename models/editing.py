@@ -169,7 +169,7 @@ async def update_provider(
     current = await session.get_one(Provider, provider_id)
     probe = ProviderRecord(
         external_id="-",
-        name=changes.get("name") or current.name,
+        name=(changes["name"] or "") if "name" in changes else current.name,
         **{k: v for k, v in changes.items() if k != "name"},
     )
     checked = _checked(probe)

@@ -225,6 +225,7 @@ VALUES: dict[str, dict[str, ValueOf]] = {
         "categories": _linked(CATEGORY, OFFERING_CATEGORY, "category_id", "position"),
         "languages": _offering_languages,
         "cost_options": _cost_options,
+        "version": _column("version"),
     },
     "Provider": {
         "id": _global_id("Provider"),
@@ -238,6 +239,8 @@ VALUES: dict[str, dict[str, ValueOf]] = {
         "email": _column("email"),
         "phone": _column("phone"),
         "locations": _provider_locations,
+        "version": _column("version"),
+        "active": _flag("active"),
     },
     "Location": {
         "id": _global_id("Location"),
@@ -251,6 +254,7 @@ VALUES: dict[str, dict[str, ValueOf]] = {
         "accessibility": _column("accessibility"),
         "in_district": _flag("in_district"),
         "provider": _to_one(PROVIDER, "provider_id"),
+        "version": _column("version"),
     },
     "Category": {
         "id": _global_id("Category"),

@@ -101,15 +101,15 @@ async def test_a_known_document_is_compiled_at_once(full_demo_engine: AsyncEngin
 # The generated corpus
 
 LOCATION = ["id", "name", "address", "cap", "city", "province", "latitude", "longitude",
-            "accessibility", "inDistrict", "__typename"]  # fmt: skip
+            "accessibility", "inDistrict", "version", "__typename"]  # fmt: skip
 PROVIDER = ["id", "name", "legalForm", "vatNumber", "allianceMember", "atecoCode", "description",
-            "website", "email", "phone"]  # fmt: skip
+            "website", "email", "phone", "version", "active"]  # fmt: skip
 CATEGORY = ["id", "code", "area", "label", "label(lang: EN)", "label(lang: IT)", "offeringCount"]
 COST = ["label", "amount", "currency", "description"]
 OFFERING = ["id", "title", "title(lang: EN)", "title(lang: IT)", "description",
             "description(lang: EN)", "area", "deliveryMode", "status", "isFree", "minPrice",
             "beneficiaryDiscountPercent", "bookingUrl", "email", "inDistrict", "textLanguages",
-            "eligibilityDescription", "languages", "__typename"]  # fmt: skip
+            "eligibilityDescription", "languages", "version", "__typename"]  # fmt: skip
 WORDS = ["asilo", "yoga", "corso", "caffe", "bambini", "anziani", "coworking", "lettura", "zzz"]
 
 
