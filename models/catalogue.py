@@ -321,6 +321,26 @@ class Catalogue:
             self._changes.append(Entry(kind, found.id, ChangeAction.UPDATE, diff(before, after)))
         return effective, {"said": said, "overrides": overrides, "version": found.version + 1}
 
+    async def _backfill(
+        self,
+        model: type[Location | Offering],
+        records: Sequence[LocationRecord | OfferingRecord],
+        existing: dict[str, _Existing],
+        rewritten: set[int],
+    ) -> None:
+        """Rows stored before they kept what their writer said (an upgraded database)
+        learn it from an unchanged record, and nothing else changes: the registry can
+        edit them from then on."""
+        rows = [
+            {"id": found.id, "said": record_json(record)}
+            for record in records
+            if (found := existing.get(record.external_id)) is not None
+            and not found.said
+            and found.id not in rewritten
+        ]
+        if rows:
+            await self.session.execute(sa.update(model), rows)
+
     def _created(self, kind: str, ids: Iterable[int], records: Iterable[Record]) -> None:
         for id_, created in zip(ids, records, strict=True):
             self._changes.append(
@@ -592,6 +612,7 @@ class Catalogue:
         existing = await self._existing(Location, (r.external_id for r in records))
         new, changed, unseen = self._split(records, existing)
         await self._seen(Location, unseen)
+        await self._backfill(Location, records, existing, {i for _, _, i in changed})
         providers = await self._provider_ids(
             [r.provider_external_id for r in records if r.provider_external_id]
         )
@@ -671,6 +692,9 @@ class Catalogue:
             else:
                 candidates.append(record)
         await self._seen(Offering, unseen)
+        candidate_ids = {r.external_id for r in candidates}
+        unchanged = [r for r in resolvable if r.external_id not in candidate_ids]
+        await self._backfill(Offering, unchanged, existing, set())
         if not candidates:
             return
         context = await _OfferingContext.load(session, self.source_id, candidates, providers)

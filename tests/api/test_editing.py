@@ -525,3 +525,28 @@ async def test_an_admin_reads_an_editors_changes_in_the_graph(
         ("CREATE", "centro-isola"),
     ]
     assert nodes[0]["fields"] == [{"field": "titleIt", "before": "Nido", "after": "Nido Isola"}]
+
+
+async def test_rows_of_an_upgraded_database_become_editable_after_their_next_sync(
+    hub: Hub, engine: AsyncEngine
+) -> None:
+    source = demo.sources()[0]
+    sessions = session_factory(engine)
+    async with http_client() as client:
+        await sync_source(sessions, source, client)
+    async with sessions.begin() as session:  # as the previous release stored them
+        await session.execute(sa.update(Offering).values(said={}))
+        changes = await session.scalar(sa.select(sa.func.count()).select_from(Change))
+    listed = await hub.run("admin", "{ offerings(first: 1) { nodes { id version } } }")
+    node = listed["data"]["offerings"]["nodes"][0]
+    edit = {"id": node["id"], "version": node["version"], "titleIt": "Titolo corretto"}
+    refused = await hub.run("admin", UPDATE_OFFERING, input=edit)
+    assert [e["code"] for e in refused["data"]["updateOffering"]["userErrors"]] == ["NOT_EDITABLE"]
+    async with http_client() as client:
+        run = await sync_source(sessions, source, client)
+    assert (run.updated, run.created) == (0, 0)
+    async with sessions() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Change)) == changes
+    done = await hub.run("admin", UPDATE_OFFERING, input=edit)
+    assert done["data"]["updateOffering"]["userErrors"] == []
+    assert done["data"]["updateOffering"]["offering"]["title"] == "Titolo corretto"
