@@ -408,7 +408,7 @@ def db_upgrade(
         finally:
             await engine.dispose()
 
-    typer.echo(f"database at {_revision_label(_run(main))} ({_db_label(settings)})")
+    typer.echo(f"database ready at {_revision_label(_run(main))} ({_db_label(settings)})")
 
 
 @db_app.command("init")

@@ -83,19 +83,31 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
 
     An empty database is created from nothing; one made by the release before migrations
     is stamped at the baseline first, its data untouched."""
+    target = _revision(revision)
     async with engine.begin() as conn:
-        return await conn.run_sync(_upgrade, revision)
+        return await conn.run_sync(_upgrade, target)
 
 
-def _upgrade(connection: sa.Connection, revision: str) -> str | None:
+def _revision(name: str) -> str:
+    """The revision `name` names: "head", or an id in full or its unique start."""
+    try:
+        found = _scripts().get_revision(name)
+    except CommandError as error:
+        raise MigrationError(_one_line(error)) from None
+    if found is None:
+        raise MigrationError(f"{name!r} is not a revision to upgrade to")
+    return found.revision
+
+
+def _upgrade(connection: sa.Connection, target: str) -> str | None:
     if connection.dialect.name == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
     at = _current(connection)
+    if at == target:
+        return at
     if at is None and sa.inspect(connection).has_table(_RELEASED_TABLE):
         _alembic(command.stamp, connection, BASELINE)
-    elif at is not None and revision == "head" and at == head():
-        return at
-    _alembic(command.upgrade, connection, revision)
+    _alembic(command.upgrade, connection, target)
     return _current(connection)
 
 
