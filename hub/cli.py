@@ -32,8 +32,9 @@ from hub.registry import ImportReport, import_rules, load_rules
 from hub.scheduling import alongside, run_scheduler
 from hub.settings import Settings
 from hub.syncing import WAIT, Outcome, print_preview, report, sync_all
-from models import Role
+from models import Role, migrations
 from models.db import drop_db, init_db, is_sqlite, session_factory
+from models.migrations import MigrationError
 from models.redaction import redact
 from schema import build_schema, federation_sdl, public_sdl
 
@@ -427,20 +428,71 @@ def export_schema(
         output.write_text(sdl, encoding="utf-8")
 
 
-@db_app.command("init")
-def db_init() -> None:
-    """Create the tables that do not exist yet and seed the taxonomy."""
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[
+        str, typer.Argument(help="The revision to upgrade to (default: the newest).")
+    ] = "head",
+) -> None:
+    """Migrate the database to REVISION: create it when empty, adopt one made by the
+    release before migrations, and seed the taxonomy (`demo`, `sync` and `serve` do this
+    themselves)."""
     settings = _settings()
 
-    async def main() -> None:
+    async def main() -> str | None:
         engine = settings.engine()
         try:
-            await init_db(engine)
+            await init_db(engine, revision)
+            return await migrations.current(engine)
         finally:
             await engine.dispose()
 
-    _run(main)
-    typer.echo(f"database ready ({_db_label(settings)})")
+    typer.echo(f"database ready at {_revision_label(_run(main))} ({_db_label(settings)})")
+
+
+@db_app.command("init")
+def db_init() -> None:
+    """Migrate the database to the newest revision (`db upgrade` without a revision)."""
+    db_upgrade()
+
+
+@db_app.command("downgrade")
+def db_downgrade() -> None:
+    """Undo the newest migration the database has; the baseline is never undone."""
+    settings = _settings()
+
+    async def main() -> str:
+        engine = settings.engine()
+        try:
+            return await migrations.step_back(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"database at {_revision_label(_run(main))} ({_db_label(settings)})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """The database's revision, and whether it is the newest."""
+    settings = _settings()
+
+    async def main() -> str | None:
+        engine = settings.engine()
+        try:
+            return await migrations.current(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(_revision_label(_run(main)))
+
+
+def _revision_label(revision: str | None) -> str:
+    newest = migrations.head()
+    if revision is None:
+        return "no revision (`concilia db upgrade` creates or adopts the schema)"
+    if revision == newest:
+        return f"revision {revision} (head)"
+    return f"revision {revision} (not head: the newest is {newest})"
 
 
 def _db_label(settings: Settings) -> str:
@@ -486,7 +538,7 @@ def main() -> None:
     _configure_logging()
     try:
         app()
-    except (CliError, ConfigError, FetchError, ManifestError, KeyProblem) as error:
+    except (CliError, ConfigError, FetchError, ManifestError, KeyProblem, MigrationError) as error:
         _echo_err(str(error))
         sys.exit(2)
     except ArgumentError as error:

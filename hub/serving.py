@@ -157,7 +157,7 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> None:
     # Built here first, so that a bad setting is one line on stderr, not one per worker.
     app = create_app(settings)
     if processes > 1:
-        # Tables created once, here, rather than by every worker at the same moment.
+        # Migrated once, here, rather than by every worker at the same moment.
         asyncio.run(_init_db(settings.database_url))
     if processes == 1:
         uvicorn.run(app, host=host, port=port, **_uvicorn_options(settings))

@@ -6,9 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -16,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel import SQLModel, col
 
-from models import version
+from models import migrations, version
 from models.category import Category
 from models.taxonomy import CATEGORIES
 from models.version import VersionedSession
@@ -77,12 +75,15 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=VersionedSession)
 
 
-async def init_db(engine: AsyncEngine) -> None:
-    """Create the tables that do not exist yet and seed the category taxonomy (idempotent)."""
+async def init_db(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate the schema to `revision` (models.migrations: an empty database is created,
+    one of the release before migrations is adopted) and, at the newest revision, seed the
+    categories models.taxonomy has and the database lacks (idempotent)."""
+    at = await migrations.upgrade(engine, revision)
+    if at != migrations.head():
+        # An older revision's tables may lack columns the models write.
+        return
     async with engine.begin() as conn:
-        await conn.run_sync(SQLModel.metadata.create_all)
-        if engine.dialect.name == "postgresql":
-            await _trigram_index(conn)
         existing = set((await conn.execute(sa.select(col(Category.code)))).scalars())
         missing = [
             {
@@ -100,26 +101,11 @@ async def init_db(engine: AsyncEngine) -> None:
         await conn.run_sync(version.seed)
 
 
-async def _trigram_index(conn: AsyncConnection) -> None:
-    """On PostgreSQL, a trigram index serves the `text` filter's `LIKE '% word%'`
-    (pg_trgm is a trusted extension: the database owner may create it)."""
-    try:
-        async with conn.begin_nested():
-            await conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-            await conn.execute(
-                sa.text(
-                    "CREATE INDEX IF NOT EXISTS ix_offering_search_text_trgm "
-                    "ON offering USING gin (search_text gin_trgm_ops)"
-                )
-            )
-    except DBAPIError as error:
-        log.warning("no trigram index for text search (pg_trgm unavailable): %s", error)
-
-
 async def drop_db(engine: AsyncEngine) -> None:
-    """Drop every table of the hub."""
+    """Drop every table of the hub, and the record of its migrations."""
     async with engine.begin() as conn:
         await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -52,7 +52,7 @@ async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[D
 async def demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     """A database holding the HSDS part of the demo catalogue, which tests.utils.demo
     reads independently as the API tests' oracle; tests must not write to it."""
-    engine = create_engine(await databases.create())
+    engine = create_engine(await databases.migrated())
     await init_db(engine)
     async with http_client() as client:
         for source in demo.sources():
@@ -66,7 +66,7 @@ async def demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
 async def full_demo_engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
     """A database holding the whole demo: every demo source (all six kinds) and the demo
     registry of eligibility rules, as `concilia demo` builds it; tests must not write to it."""
-    engine = create_engine(await databases.create())
+    engine = create_engine(await databases.migrated())
     await init_db(engine)
     sessions = session_factory(engine)
     async with http_client() as client:
@@ -88,8 +88,8 @@ async def full_demo(full_demo_engine: AsyncEngine) -> AsyncIterator[GraphQLClien
 
 @pytest.fixture
 async def engine(databases: Databases) -> AsyncIterator[AsyncEngine]:
-    """A fresh, empty database of the test's own."""
-    engine = create_engine(await databases.create())
+    """A fresh database of the test's own, with the schema and the taxonomy."""
+    engine = create_engine(await databases.migrated())
     await init_db(engine)
     yield engine
     await engine.dispose()

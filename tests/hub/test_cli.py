@@ -14,8 +14,10 @@ import orjson
 import pytest
 
 from connectors.config import load_sources
+from models import migrations
 from schema import build_schema, public_sdl
 from tests.utils import demo
+from tests.utils.databases import Databases
 from tests.utils.process import concilia_serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,6 +229,37 @@ def test_db_init_creates_a_fresh_database(tmp_path: Path) -> None:
     assert "database ready" in result.stdout
     areas = orjson.loads(concilia("query", AREAS, env=env).stdout)["data"]["areas"]
     assert [area["offeringCount"] for area in areas] == [0, 0, 0, 0]
+
+
+async def test_db_upgrade_current_and_downgrade(databases: Databases) -> None:
+    env = environment(Path("unused.db"))
+    env["CONCILIA_DATABASE_URL"] = await databases.create()
+    head = migrations.head()
+
+    assert concilia("db", "current", env=env).stdout.startswith("no revision")
+    upgraded = concilia("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"revision {head} (head)" in upgraded.stdout
+    assert concilia("db", "current", env=env).stdout == f"revision {head} (head)\n"
+
+    if head == migrations.BASELINE:
+        refused = one_line_error(concilia("db", "downgrade", env=env))
+        assert "baseline" in refused
+        assert concilia("db", "current", env=env).stdout == f"revision {head} (head)\n"
+    else:
+        below = migrations.previous(head)
+        stepped = concilia("db", "downgrade", env=env)
+        assert stepped.returncode == 0, stepped.stderr
+        assert concilia("db", "current", env=env).stdout.startswith(f"revision {below} (not head")
+
+
+@pytest.mark.parametrize("revision", ["nosuch", "0999", "head+1", "0001:0002", "base"])
+def test_db_upgrade_to_an_unknown_revision_fails_with_one_line(
+    tmp_path: Path, revision: str
+) -> None:
+    result = concilia("db", "upgrade", revision, env=environment(tmp_path / "any.db"))
+    assert result.returncode == 2
+    one_line_error(result)
 
 
 @pytest.mark.parametrize(
