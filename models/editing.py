@@ -377,7 +377,8 @@ async def _edit(
                 f"{refused[0]} of a source's {what} is the source's to say",
                 (refused[0],),
             )
-        overrides = {k: v for k, v in {**row.overrides, **values}.items() if k not in restore}
+        merged = {**(row.overrides or {}), **values}
+        overrides = {name: value for name, value in merged.items() if name not in restore}
     _checked(apply_overrides(said, overrides))
     if row.source_id is None:
         raise EditError("NOT_EDITABLE", f"this {what} has no writer to edit it through")

@@ -47,5 +47,6 @@ class Overridable(SQLModel):
     registry edited on a source's row: they win over every later sync of the source
     (models.catalogue applies them), until the registry clears them."""
 
-    said: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
-    overrides: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # Nullable: rows stored before these columns existed have none (read as empty).
+    said: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON)
+    overrides: dict[str, Any] | None = Field(default_factory=dict, sa_type=sa.JSON)
