@@ -4,6 +4,7 @@ the changed object and the user errors), and the Mutation root."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from models import EligibilityRule as RuleRow
 from models import Location as LocationRow
 from models import Offering as OfferingRow
 from models import Provider as ProviderRow
+from models.catalogue import PROVIDER_FIELDS
 from models.editing import RuleTarget
 from models.enums import Area, DeliveryMode, OfferingStatus
 from models.records import CostOptionRecord, ScheduleRecord
@@ -69,70 +71,46 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _changes(input: object, names: dict[str, str]) -> dict[str, Any]:
-    """The input's fields that were given (null included), as record fields."""
-    return {
-        record_name: getattr(input, name)
-        for name, record_name in names.items()
-        if getattr(input, name, UNSET) is not UNSET
-    }
+def _changes(input: object, names: Iterable[str]) -> dict[str, Any]:
+    """The input's fields that were given (null included): the records' fields of the
+    same names (models.records)."""
+    return {name: getattr(input, name) for name in names if getattr(input, name) is not UNSET}
 
 
 # Providers -----------------------------------------------------------------------------
 
-_PROVIDER_FIELDS = {
-    name: name
-    for name in (
-        "name",
-        "legal_form",
-        "vat_number",
-        "alliance_member",
-        "ateco_code",
-        "description",
-        "website",
-        "email",
-        "phone",
-    )
-}
 
-
-@strawberry.input(description="A new provider of the registry (admins: a new alliance member).")
-class CreateProviderInput:
-    name: str = strawberry.field(description="The organisation's name.")
+@strawberry.input(description="A provider's fields; left out ones stay as they are.")
+class _ProviderFields:
+    name: str | None = strawberry.field(default=UNSET, description="The organisation's name.")
     legal_form: str | None = strawberry.field(default=UNSET, description="Legal form, e.g. APS.")
     vat_number: str | None = strawberry.field(
         default=UNSET, description="Partita IVA (checked): one provider per partita IVA."
     )
     alliance_member: bool | None = strawberry.field(
-        default=UNSET, description="Whether it is a member of the alliance."
+        default=UNSET, description="Whether it is a member of the alliance (admins only)."
     )
     ateco_code: str | None = strawberry.field(default=UNSET, description="ATECO activity code.")
     description: str | None = strawberry.field(default=UNSET, description="What it does.")
     website: str | None = strawberry.field(default=UNSET, description="Website URL.")
     email: str | None = strawberry.field(default=UNSET, description="Contact e-mail address.")
     phone: str | None = strawberry.field(default=UNSET, description="Contact phone number.")
+
+
+@strawberry.input(description="A new provider of the registry (admins: a new alliance member).")
+class CreateProviderInput(_ProviderFields):
+    name: str = strawberry.field(description="The organisation's name.")
 
 
 @strawberry.input(
     description=(
         "Fields to set on a provider; left out fields stay. The registry's values win over "
-        "every source's. `allianceMember` needs an admin key."
+        "every source's (a null leaves the field to the sources)."
     )
 )
-class UpdateProviderInput:
+class UpdateProviderInput(_ProviderFields):
     id: strawberry.ID = strawberry.field(description="The provider's global ID.")
     version: int = strawberry.field(description="The `version` the edit starts from.")
-    name: str | None = strawberry.field(default=UNSET, description="The organisation's name.")
-    legal_form: str | None = strawberry.field(default=UNSET, description="Legal form.")
-    vat_number: str | None = strawberry.field(default=UNSET, description="Partita IVA.")
-    alliance_member: bool | None = strawberry.field(
-        default=UNSET, description="Membership of the alliance (admins only)."
-    )
-    ateco_code: str | None = strawberry.field(default=UNSET, description="ATECO activity code.")
-    description: str | None = strawberry.field(default=UNSET, description="What it does.")
-    website: str | None = strawberry.field(default=UNSET, description="Website URL.")
-    email: str | None = strawberry.field(default=UNSET, description="Contact e-mail address.")
-    phone: str | None = strawberry.field(default=UNSET, description="Contact phone number.")
 
 
 @strawberry.input(description="A provider to deactivate or reactivate (admins only).")
@@ -160,24 +138,9 @@ async def _provider_payload(info: Info, done: Edited) -> ProviderPayload:
 
 # Locations -----------------------------------------------------------------------------
 
-_LOCATION_FIELDS = {
-    name: name
-    for name in (
-        "name",
-        "address",
-        "cap",
-        "city",
-        "province",
-        "latitude",
-        "longitude",
-        "accessibility",
-    )
-}
 
-
-@strawberry.input(description="A new place of a provider, in the registry.")
-class CreateLocationInput:
-    provider_id: strawberry.ID = strawberry.field(description="The provider's global ID.")
+@strawberry.input(description="A place's fields; left out ones stay as they are.")
+class _LocationFields:
     name: str | None = strawberry.field(default=UNSET, description="The place's name.")
     address: str | None = strawberry.field(default=UNSET, description="Street and number.")
     cap: str | None = strawberry.field(default=UNSET, description="Postal code (CAP).")
@@ -186,6 +149,11 @@ class CreateLocationInput:
     latitude: float | None = strawberry.field(default=UNSET, description="WGS84 latitude.")
     longitude: float | None = strawberry.field(default=UNSET, description="WGS84 longitude.")
     accessibility: str | None = strawberry.field(default=UNSET, description="Accessibility notes.")
+
+
+@strawberry.input(description="A new place of a provider, in the registry.")
+class CreateLocationInput(_LocationFields):
+    provider_id: strawberry.ID = strawberry.field(description="The provider's global ID.")
 
 
 @strawberry.input(
@@ -194,17 +162,9 @@ class CreateLocationInput:
         "override what the source says, at every later sync too."
     )
 )
-class UpdateLocationInput:
+class UpdateLocationInput(_LocationFields):
     id: strawberry.ID = strawberry.field(description="The location's global ID.")
     version: int = strawberry.field(description="The `version` the edit starts from.")
-    name: str | None = strawberry.field(default=UNSET, description="The place's name.")
-    address: str | None = strawberry.field(default=UNSET, description="Street and number.")
-    cap: str | None = strawberry.field(default=UNSET, description="Postal code (CAP).")
-    city: str | None = strawberry.field(default=UNSET, description="City or town.")
-    province: str | None = strawberry.field(default=UNSET, description="Province code, e.g. MI.")
-    latitude: float | None = strawberry.field(default=UNSET, description="WGS84 latitude.")
-    longitude: float | None = strawberry.field(default=UNSET, description="WGS84 longitude.")
-    accessibility: str | None = strawberry.field(default=UNSET, description="Accessibility notes.")
 
 
 @strawberry.type(description="The outcome of a location mutation.")
@@ -276,29 +236,54 @@ class ScheduleInput:
         )
 
 
-_OFFERING_FIELDS = {
-    "title_it": "title_it",
-    "title_en": "title_en",
-    "description_it": "description_it",
-    "description_en": "description_en",
-    "categories": "categories",
-    "delivery_mode": "delivery_mode",
-    "languages": "languages",
-    "cost_options": "cost_options",
-    "beneficiary_discount_percent": "beneficiary_discount_percent",
-    "valid_from": "valid_from",
-    "valid_until": "valid_until",
-    "booking_url": "booking_url",
-    "email": "email",
-    "schedules": "schedules",
-    "min_age": "min_age",
-    "max_age": "max_age",
-    "eligibility_description": "eligibility_description",
-}
+@strawberry.input(description="An offering's fields; left out ones stay as they are.")
+class _OfferingFields:
+    title_it: str | None = strawberry.field(default=UNSET, description="The title in Italian.")
+    title_en: str | None = strawberry.field(default=UNSET, description="The title in English.")
+    description_it: str | None = strawberry.field(default=UNSET, description="Italian text.")
+    description_en: str | None = strawberry.field(default=UNSET, description="English text.")
+    categories: list[str] | None = strawberry.field(
+        default=UNSET, description="Category codes (`categories` lists them); they decide the area."
+    )
+    delivery_mode: DeliveryMode | None = strawberry.field(
+        default=UNSET, description="Where it is delivered (IN_PERSON for a new offering)."
+    )
+    languages: list[str] | None = strawberry.field(
+        default=UNSET, description="Languages it is delivered in (ISO 639-1)."
+    )
+    cost_options: list[CostOptionInput] | None = strawberry.field(
+        default=UNSET, description="Its prices (all of them)."
+    )
+    beneficiary_discount_percent: float | None = strawberry.field(
+        default=UNSET, description="Discount for beneficiaries, in percent."
+    )
+    valid_from: date | None = strawberry.field(default=UNSET, description="First valid day.")
+    valid_until: date | None = strawberry.field(default=UNSET, description="Last valid day.")
+    booking_url: str | None = strawberry.field(default=UNSET, description="Where to book.")
+    email: str | None = strawberry.field(default=UNSET, description="Contact e-mail address.")
+    schedules: list[ScheduleInput] | None = strawberry.field(
+        default=UNSET, description="When it runs (all of its schedules)."
+    )
+    min_age: int | None = strawberry.field(default=UNSET, description="Minimum age.")
+    max_age: int | None = strawberry.field(default=UNSET, description="Maximum age.")
+    eligibility_description: str | None = strawberry.field(
+        default=UNSET, description="Who may use it, in words."
+    )
+    location_ids: list[strawberry.ID] | None = strawberry.field(
+        default=UNSET,
+        description="The registry's locations where it is delivered (registry offerings only).",
+    )
 
 
-def _offering_changes(input: object) -> dict[str, Any]:
-    changes = _changes(input, _OFFERING_FIELDS)
+_LOCATION_RECORD_FIELDS = list(_LocationFields.__annotations__)
+# What the offerings' inputs set of a record (location_ids are resolved to places apart).
+_OFFERING_RECORD_FIELDS = [
+    name for name in _OfferingFields.__annotations__ if name != "location_ids"
+]
+
+
+def _offering_changes(input: _OfferingFields) -> dict[str, Any]:
+    changes = _changes(input, _OFFERING_RECORD_FIELDS)
     for name in ("categories", "languages"):
         if name in changes:
             changes[name] = tuple(changes[name] or ())
@@ -311,42 +296,17 @@ def _offering_changes(input: object) -> dict[str, Any]:
     return changes
 
 
+def _locations(input: _OfferingFields) -> list[str] | None:
+    ids = input.location_ids
+    return None if ids is UNSET or ids is None else [str(id_) for id_ in ids]
+
+
 @strawberry.input(description="A new offering of a provider, in the registry.")
-class CreateOfferingInput:
+class CreateOfferingInput(_OfferingFields):
     provider_id: strawberry.ID = strawberry.field(description="The provider's global ID.")
     title_it: str = strawberry.field(description="The title in Italian.")
     categories: list[str] = strawberry.field(
         description="Category codes (`categories` lists them); they decide the area."
-    )
-    title_en: str | None = strawberry.field(default=UNSET, description="The title in English.")
-    description_it: str | None = strawberry.field(default=UNSET, description="Italian text.")
-    description_en: str | None = strawberry.field(default=UNSET, description="English text.")
-    delivery_mode: DeliveryMode | None = strawberry.field(
-        default=UNSET, description="Where it is delivered (default IN_PERSON)."
-    )
-    languages: list[str] | None = strawberry.field(
-        default=UNSET, description="Languages it is delivered in (ISO 639-1)."
-    )
-    cost_options: list[CostOptionInput] | None = strawberry.field(
-        default=UNSET, description="Its prices."
-    )
-    beneficiary_discount_percent: float | None = strawberry.field(
-        default=UNSET, description="Discount for beneficiaries, in percent."
-    )
-    valid_from: date | None = strawberry.field(default=UNSET, description="First valid day.")
-    valid_until: date | None = strawberry.field(default=UNSET, description="Last valid day.")
-    booking_url: str | None = strawberry.field(default=UNSET, description="Where to book.")
-    email: str | None = strawberry.field(default=UNSET, description="Contact e-mail address.")
-    schedules: list[ScheduleInput] | None = strawberry.field(
-        default=UNSET, description="When it runs."
-    )
-    min_age: int | None = strawberry.field(default=UNSET, description="Minimum age.")
-    max_age: int | None = strawberry.field(default=UNSET, description="Maximum age.")
-    eligibility_description: str | None = strawberry.field(
-        default=UNSET, description="Who may use it, in words."
-    )
-    location_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="The registry's locations where it is delivered."
     )
 
 
@@ -357,41 +317,9 @@ class CreateOfferingInput:
         "overrides)."
     )
 )
-class UpdateOfferingInput:
+class UpdateOfferingInput(_OfferingFields):
     id: strawberry.ID = strawberry.field(description="The offering's global ID.")
     version: int = strawberry.field(description="The `version` the edit starts from.")
-    title_it: str | None = strawberry.field(default=UNSET, description="The title in Italian.")
-    title_en: str | None = strawberry.field(default=UNSET, description="The title in English.")
-    description_it: str | None = strawberry.field(default=UNSET, description="Italian text.")
-    description_en: str | None = strawberry.field(default=UNSET, description="English text.")
-    categories: list[str] | None = strawberry.field(default=UNSET, description="Category codes.")
-    delivery_mode: DeliveryMode | None = strawberry.field(
-        default=UNSET, description="Where it is delivered."
-    )
-    languages: list[str] | None = strawberry.field(
-        default=UNSET, description="Languages it is delivered in."
-    )
-    cost_options: list[CostOptionInput] | None = strawberry.field(
-        default=UNSET, description="Its prices (replacing all)."
-    )
-    beneficiary_discount_percent: float | None = strawberry.field(
-        default=UNSET, description="Discount for beneficiaries, in percent."
-    )
-    valid_from: date | None = strawberry.field(default=UNSET, description="First valid day.")
-    valid_until: date | None = strawberry.field(default=UNSET, description="Last valid day.")
-    booking_url: str | None = strawberry.field(default=UNSET, description="Where to book.")
-    email: str | None = strawberry.field(default=UNSET, description="Contact e-mail address.")
-    schedules: list[ScheduleInput] | None = strawberry.field(
-        default=UNSET, description="When it runs (replacing all)."
-    )
-    min_age: int | None = strawberry.field(default=UNSET, description="Minimum age.")
-    max_age: int | None = strawberry.field(default=UNSET, description="Maximum age.")
-    eligibility_description: str | None = strawberry.field(
-        default=UNSET, description="Who may use it, in words."
-    )
-    location_ids: list[strawberry.ID] | None = strawberry.field(
-        default=UNSET, description="The registry's locations (registry offerings only)."
-    )
     restore_from_source: list[str] | None = strawberry.field(
         default=UNSET,
         description="Fields (e.g. `title_it`, `cost_options`) whose overrides to drop.",
@@ -463,7 +391,7 @@ class EligibilityRulePayload:
     )
 
 
-def _target(input: Annotated[SetEligibilityRuleInput, _INPUT]) -> RuleTarget:
+def _target(input: SetEligibilityRuleInput) -> RuleTarget:
     given = [v for v in (input.area, input.provider_id, input.offering_id) if v is not None]
     if len(given) != 1:
         raise BadUserInput("give exactly one of area, providerId and offeringId")
@@ -500,14 +428,14 @@ class Mutation:
     async def create_provider(
         self, info: Info, input: Annotated[CreateProviderInput, _INPUT]
     ) -> ProviderPayload:
-        done = await editing.create_provider(info.context, _changes(input, _PROVIDER_FIELDS))
+        done = await editing.create_provider(info.context, _changes(input, PROVIDER_FIELDS))
         return await _provider_payload(info, done)
 
     @strawberry.mutation(description="Set fields of a provider (its editors, admins).")
     async def update_provider(
         self, info: Info, input: Annotated[UpdateProviderInput, _INPUT]
     ) -> ProviderPayload:
-        changes = _changes(input, _PROVIDER_FIELDS)
+        changes = _changes(input, PROVIDER_FIELDS)
         done = await editing.update_provider(info.context, input.id, input.version, changes)
         return await _provider_payload(info, done)
 
@@ -531,7 +459,7 @@ class Mutation:
     async def create_location(
         self, info: Info, input: Annotated[CreateLocationInput, _INPUT]
     ) -> LocationPayload:
-        fields = _changes(input, _LOCATION_FIELDS)
+        fields = _changes(input, _LOCATION_RECORD_FIELDS)
         done = await editing.create_location(info.context, input.provider_id, fields)
         return await _location_payload(info, done)
 
@@ -539,7 +467,7 @@ class Mutation:
     async def update_location(
         self, info: Info, input: Annotated[UpdateLocationInput, _INPUT]
     ) -> LocationPayload:
-        changes = _changes(input, _LOCATION_FIELDS)
+        changes = _changes(input, _LOCATION_RECORD_FIELDS)
         done = await editing.update_location(info.context, input.id, input.version, changes)
         return await _location_payload(info, done)
 
@@ -549,7 +477,7 @@ class Mutation:
     ) -> OfferingPayload:
         fields = _offering_changes(input)
         done = await editing.create_offering(
-            info.context, input.provider_id, fields, [str(i) for i in input.location_ids]
+            info.context, input.provider_id, fields, _locations(input) or []
         )
         return await _offering_payload(info, done)
 
@@ -558,12 +486,14 @@ class Mutation:
         self, info: Info, input: Annotated[UpdateOfferingInput, _INPUT]
     ) -> OfferingPayload:
         changes = _offering_changes(input)
-        restore = None if input.restore_from_source in (UNSET, None) else input.restore_from_source
-        locations = (
-            None if input.location_ids in (UNSET, None) else [str(i) for i in input.location_ids]
-        )
+        restore = input.restore_from_source
         done = await editing.update_offering(
-            info.context, input.id, input.version, changes, restore, locations
+            info.context,
+            input.id,
+            input.version,
+            changes,
+            None if restore is UNSET else restore,
+            _locations(input),
         )
         return await _offering_payload(info, done)
 

@@ -86,6 +86,20 @@ async def hub(engine: AsyncEngine) -> AsyncIterator[Hub]:
         yield Hub(GraphQLClient(http), await _keys(engine))
 
 
+async def _nido(hub: Hub, engine: AsyncEngine | None, who: str) -> dict[str, Any]:
+    """A nursery created by `who` (the editor's key made on `engine` first) for the
+    provider Centro Isola APS."""
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    if engine is not None:
+        hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
+    created = await hub.run(
+        who,
+        CREATE_OFFERING,
+        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
+    )
+    return dict(created["data"]["createOffering"]["offering"])
+
+
 async def _provider(hub: Hub, name: str, vat: str) -> dict[str, Any]:
     done = await hub.run("admin", CREATE_PROVIDER, input={"name": name, "vatNumber": vat})
     payload = done["data"]["createProvider"]
@@ -175,13 +189,7 @@ async def test_an_editor_may_not_create_providers_or_change_membership(
 
 
 async def test_a_stale_version_is_a_conflict_and_nothing_changes(hub: Hub) -> None:
-    provider = await _provider(hub, "Centro Isola APS", "12345670017")
-    created = await hub.run(
-        "admin",
-        CREATE_OFFERING,
-        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
-    )
-    offering = created["data"]["createOffering"]["offering"]
+    offering = await _nido(hub, None, "admin")
     first = await hub.run(
         "admin",
         UPDATE_OFFERING,
@@ -202,14 +210,7 @@ async def test_a_stale_version_is_a_conflict_and_nothing_changes(hub: Hub) -> No
 
 
 async def test_the_audit_trail_records_who_changed_what(hub: Hub, engine: AsyncEngine) -> None:
-    provider = await _provider(hub, "Centro Isola APS", "12345670017")
-    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
-    created = await hub.run(
-        "editor",
-        CREATE_OFFERING,
-        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
-    )
-    offering = created["data"]["createOffering"]["offering"]
+    offering = await _nido(hub, engine, "editor")
     await hub.run("editor", SUSPEND, input={"id": offering["id"], "version": offering["version"]})
     async with session_factory(engine)() as session:
         rows = (await session.execute(sa.select(Change).order_by(col(Change.id)))).scalars().all()
@@ -428,14 +429,7 @@ mutation($input: SetEligibilityRuleInput!) {
 async def test_an_editor_writes_rules_of_its_own_offerings_only(
     hub: Hub, engine: AsyncEngine
 ) -> None:
-    provider = await _provider(hub, "Centro Isola APS", "12345670017")
-    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
-    created = await hub.run(
-        "editor",
-        CREATE_OFFERING,
-        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
-    )
-    offering = created["data"]["createOffering"]["offering"]
+    offering = await _nido(hub, engine, "editor")
     only_freelancers = {"category": ["FREELANCER"]}
     done = await hub.run(
         "editor",
@@ -470,13 +464,7 @@ async def test_an_editor_writes_rules_of_its_own_offerings_only(
 
 
 async def test_of_two_concurrent_edits_of_one_version_one_is_a_conflict(hub: Hub) -> None:
-    provider = await _provider(hub, "Centro Isola APS", "12345670017")
-    created = await hub.run(
-        "admin",
-        CREATE_OFFERING,
-        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
-    )
-    offering = created["data"]["createOffering"]["offering"]
+    offering = await _nido(hub, None, "admin")
     answers = await asyncio.gather(
         *(
             hub.run(
@@ -501,14 +489,7 @@ async def test_of_two_concurrent_edits_of_one_version_one_is_a_conflict(hub: Hub
 async def test_an_admin_reads_an_editors_changes_in_the_graph(
     hub: Hub, engine: AsyncEngine
 ) -> None:
-    provider = await _provider(hub, "Centro Isola APS", "12345670017")
-    hub.keys["editor"] = await _editor(engine, "centro-isola", "12345670017")
-    created = await hub.run(
-        "editor",
-        CREATE_OFFERING,
-        input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
-    )
-    offering = created["data"]["createOffering"]["offering"]
+    offering = await _nido(hub, engine, "editor")
     edit = {"id": offering["id"], "version": offering["version"], "titleIt": "Nido Isola"}
     await hub.run("editor", UPDATE_OFFERING, input=edit)
     stale = await hub.run("editor", UPDATE_OFFERING, input={**edit, "titleIt": "Asilo"})

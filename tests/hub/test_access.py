@@ -44,6 +44,36 @@ def mutation(name: str, arguments: str, field: str) -> str:
     return f"mutation {{ {name}(input: {{{arguments}}}) {{ {selection} }} }}"
 
 
+def provider_edits(whose: str) -> list[str]:
+    """Every mutation an editor may make, on the records of the `registry` fixture's
+    provider `whose` ("own" or "other")."""
+    offering = f'id: "${{{whose}_offering}}", version: 999'
+    return [
+        mutation("updateProvider", f'id: "${{{whose}}}", version: 999, name: "Mia"', "provider"),
+        mutation("createLocation", f'providerId: "${{{whose}}}", cap: "20159"', "location"),
+        mutation(
+            "updateLocation", f'id: "${{{whose}_location}}", version: 999, cap: "20159"', "location"
+        ),
+        mutation(
+            "createOffering",
+            f'providerId: "${{{whose}}}", titleIt: "Yoga", categories: ["mind-body"]',
+            "offering",
+        ),
+        mutation("updateOffering", f'{offering}, titleIt: "Yoga"', "offering"),
+        *(
+            mutation(name, offering, "offering")
+            for name in ("suspendOffering", "withdrawOffering", "reinstateOffering")
+        ),
+        mutation(
+            "setEligibilityRule",
+            f'key: "{whose}", offeringId: "${{{whose}_offering}}", '
+            'rule: {category: ["FREELANCER"]}, version: 999',
+            "rule",
+        ),
+        mutation("removeEligibilityRule", f'key: "{whose}", version: 999', "rule"),
+    ]
+
+
 # Each row of the README's table, by the start of its first cell: documents that each
 # select what the row names (one document per guarded field, so each one is checked).
 ROWS: dict[str, list[str]] = {
@@ -70,54 +100,8 @@ ROWS: dict[str, list[str]] = {
     ],
     # Mutations name the version 999: a key that may write gets CONFLICT (a user error,
     # nothing written), one that may not is refused.
-    "registry edits of the editor's own provider": [
-        mutation("updateProvider", 'id: "${own}", version: 999, name: "Mia"', "provider"),
-        mutation("createLocation", 'providerId: "${own}", cap: "20159"', "location"),
-        mutation("updateLocation", 'id: "${own_location}", version: 999, cap: "20159"', "location"),
-        mutation(
-            "createOffering",
-            'providerId: "${own}", titleIt: "Yoga", categories: ["mind-body"]',
-            "offering",
-        ),
-        mutation(
-            "updateOffering", 'id: "${own_offering}", version: 999, titleIt: "Yoga"', "offering"
-        ),
-        mutation("suspendOffering", 'id: "${own_offering}", version: 999', "offering"),
-        mutation("withdrawOffering", 'id: "${own_offering}", version: 999', "offering"),
-        mutation("reinstateOffering", 'id: "${own_offering}", version: 999', "offering"),
-        mutation(
-            "setEligibilityRule",
-            'key: "own", offeringId: "${own_offering}", rule: {category: ["FREELANCER"]}, '
-            "version: 999",
-            "rule",
-        ),
-        mutation("removeEligibilityRule", 'key: "own", version: 999', "rule"),
-    ],
-    "registry edits of another provider's records": [
-        mutation("updateProvider", 'id: "${other}", version: 999, name: "Mia"', "provider"),
-        mutation("createLocation", 'providerId: "${other}", cap: "20159"', "location"),
-        mutation(
-            "updateLocation", 'id: "${other_location}", version: 999, cap: "20159"', "location"
-        ),
-        mutation(
-            "createOffering",
-            'providerId: "${other}", titleIt: "Yoga", categories: ["mind-body"]',
-            "offering",
-        ),
-        mutation(
-            "updateOffering", 'id: "${other_offering}", version: 999, titleIt: "Yoga"', "offering"
-        ),
-        mutation("suspendOffering", 'id: "${other_offering}", version: 999', "offering"),
-        mutation("withdrawOffering", 'id: "${other_offering}", version: 999', "offering"),
-        mutation("reinstateOffering", 'id: "${other_offering}", version: 999', "offering"),
-        mutation(
-            "setEligibilityRule",
-            'key: "other", offeringId: "${other_offering}", rule: {category: ["FREELANCER"]}, '
-            "version: 999",
-            "rule",
-        ),
-        mutation("removeEligibilityRule", 'key: "other", version: 999', "rule"),
-    ],
+    "registry edits of the editor's own provider": provider_edits("own"),
+    "registry edits of another provider's records": provider_edits("other"),
     "alliance-wide writes": [
         mutation("createProvider", 'name: "Nuovo membro"', "provider"),
         mutation("deactivateProvider", 'id: "${other}", version: 999', "provider"),
