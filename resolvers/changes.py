@@ -13,8 +13,7 @@ from sqlmodel import col
 from models.audit import ActorKind, Change, ChangeAction
 from resolvers.errors import BadUserInput
 from resolvers.inputs import shown, utc_moment
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.queries import fetch_all, fetch_scalar
+from resolvers.pagination import Page, decode_cursor, encode_cursor, keyset_page, page_size
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -96,23 +95,12 @@ async def changes_page(
         statement = statement.where(col(Change.id) < last_id)
     statement = statement.order_by(col(Change.id).desc())
 
-    async def total() -> int:
-        count = sa.select(sa.func.count()).select_from(Change).where(*where)
-        return int(await fetch_scalar(ctx.sessions, count))
-
-    async def more() -> bool:
-        return bool(
-            await fetch_all(ctx.sessions, statement.with_only_columns(sa.literal(1)).limit(1))
-        )
-
-    if size == 0:  # a count: the rows are read only if pageInfo asks whether any exist
-        return Page([], [], False, after is not None, total, more)
-    rows: list[Change] = await fetch_all(ctx.sessions, statement.limit(size + 1))
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(ORDERING, c.id, c.id or 0) for c in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=after is not None,
-        total=total,
+    count = sa.select(sa.func.count()).select_from(Change).where(*where)
+    return await keyset_page(
+        ctx.sessions,
+        statement,
+        count,
+        size,
+        after,
+        lambda c: encode_cursor(ORDERING, c.id, c.id or 0),
     )

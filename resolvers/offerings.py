@@ -44,6 +44,7 @@ from resolvers.pagination import (
     Page,
     decode_cursor,
     encode_cursor,
+    keyset_page,
     page_size,
 )
 from resolvers.queries import (
@@ -53,7 +54,6 @@ from resolvers.queries import (
     fetch_all,
     fetch_keyed,
     fetch_rows,
-    fetch_scalar,
     grouped,
 )
 
@@ -279,25 +279,14 @@ async def offerings_page(
         statement = statement.where(keyset_after(name, key, query.order.direction, after))
     statement = statement.order_by(*keyset_order(key, query.order.direction))
 
-    async def total() -> int:
-        count = sa.select(sa.func.count()).select_from(Offering).where(*where)
-        return int(await fetch_scalar(ctx.sessions, count))
-
-    async def more() -> bool:
-        return bool(
-            await fetch_all(ctx.sessions, statement.with_only_columns(sa.literal(1)).limit(1))
-        )
-
-    if size == 0:  # a count: the rows are read only if pageInfo asks whether any exist
-        return Page([], [], False, after is not None, total, more)
-    rows: list[Offering] = await fetch_all(ctx.sessions, statement.limit(size + 1))
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(ordering, _cursor_value(name, o), o.id or 0) for o in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=after is not None,
-        total=total,
+    count = sa.select(sa.func.count()).select_from(Offering).where(*where)
+    return await keyset_page(
+        ctx.sessions,
+        statement,
+        count,
+        size,
+        after,
+        lambda o: encode_cursor(ordering, _cursor_value(name, o), o.id or 0),
     )
 
 

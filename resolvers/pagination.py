@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
+import sqlalchemy as sa
 
 from resolvers.errors import BadUserInput
 from resolvers.inputs import MAX_INTEGER, shown
+from resolvers.queries import Sessions, fetch_all, fetch_scalar
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -110,3 +112,34 @@ class Page(Generic[T]):
 
     async def next_page_exists(self) -> bool:
         return await self.more() if self.more is not None else self.has_next_page
+
+
+async def keyset_page(
+    sessions: Sessions,
+    statement: sa.Select[Any],
+    count: sa.Select[Any],
+    size: int,
+    after: str | None,
+    cursor: Callable[[T], str],
+) -> Page[T]:
+    """A page of `statement` (filtered, ordered by its keyset and past the cursor `after`):
+    `size` rows and whether more follow (one more row read), `count` run only when the
+    total is asked for. A page of no rows (`first: 0`) reads none."""
+
+    async def total() -> int:
+        return int(await fetch_scalar(sessions, count))
+
+    async def more() -> bool:
+        return bool(await fetch_all(sessions, statement.with_only_columns(sa.literal(1)).limit(1)))
+
+    if size == 0:  # a count: the rows are read only if pageInfo asks whether any exist
+        return Page([], [], False, after is not None, total, more)
+    rows: list[T] = await fetch_all(sessions, statement.limit(size + 1))
+    items = rows[:size]
+    return Page(
+        items=items,
+        cursors=[cursor(item) for item in items],
+        has_next_page=len(rows) > size,
+        has_previous_page=after is not None,
+        total=total,
+    )

@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from models import Location, Provider
 from resolvers.inputs import search_words, vat_number
-from resolvers.pagination import Page, decode_cursor, encode_cursor, page_size
-from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_scalar
+from resolvers.pagination import Page, decode_cursor, encode_cursor, keyset_page, page_size
+from resolvers.queries import Sessions, by_key, children, fetch_all
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -51,20 +51,15 @@ async def providers_page(
     statement = sa.select(Provider).where(*where)
     if after is not None:
         statement = statement.where(keyset_after(after))
-    statement = statement.order_by(col(Provider.name_sort), col(Provider.id)).limit(size + 1)
-    rows: list[Provider] = await fetch_all(ctx.sessions, statement)
-    items = rows[:size]
-
-    async def total() -> int:
-        count = sa.select(sa.func.count()).select_from(Provider).where(*where)
-        return int(await fetch_scalar(ctx.sessions, count))
-
-    return Page(
-        items=items,
-        cursors=[encode_cursor(ORDERING, p.name_sort, p.id or 0) for p in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=after is not None,
-        total=total,
+    statement = statement.order_by(col(Provider.name_sort), col(Provider.id))
+    count = sa.select(sa.func.count()).select_from(Provider).where(*where)
+    return await keyset_page(
+        ctx.sessions,
+        statement,
+        count,
+        size,
+        after,
+        lambda p: encode_cursor(ORDERING, p.name_sort, p.id or 0),
     )
 
 
