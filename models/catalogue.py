@@ -1278,6 +1278,8 @@ async def merge_provider(
                 "external_id": giver.external_id,
                 "changed_at": changed.isoformat() if changed else None,
             }
+            if giver is registry:  # what the sources say, that the registry overrides
+                said_by[name]["source_value"] = _sources_value(links[1:], name)
     name = str(merged["name"] or "")
     first = next((link for link in links if link.said.get("name")), links[0])
     before = (
@@ -1307,6 +1309,13 @@ async def merge_provider(
         await audit.record(
             session, actor, [Entry("Provider", provider_id, ChangeAction.UPDATE, changes)]
         )
+
+
+def _sources_value(links: Sequence[ProviderLink], name: str) -> object:
+    """What a provider's sources say of a field, by precedence (None: none says)."""
+    if name == "alliance_member":
+        return any(link.said.get(name) for link in links)
+    return next((link.said[name] for link in links if link.said.get(name) not in (None, "")), None)
 
 
 def _location_values(record: LocationRecord) -> dict[str, object]:

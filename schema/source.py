@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import relay
@@ -191,6 +191,12 @@ class FieldSource:
     changed_at: datetime | None = strawberry.field(
         description="When the source's record last changed (as the hub saw it)."
     )
+    source_value: JSON | None = strawberry.field(
+        description=(
+            "When the hub's registry gave the field: what the sources say of it (the value "
+            "the registry overrides); null otherwise, or when no source says."
+        )
+    )
 
     @strawberry.field(graphql_type=Source | None, description="The source that gave the field.")
     def source(self, info: Info) -> MaybeAwaitable[Source | None]:
@@ -210,6 +216,7 @@ class FieldSource:
                     if said.get("changed_at") is None
                     else datetime.fromisoformat(str(said["changed_at"]))
                 ),
+                source_value=cast("JSON | None", said.get("source_value")),
             )
             for name, said in said_by.items()
         ]

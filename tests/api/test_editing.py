@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from connectors.fetch import http_client
 from connectors.sync import sync_source
 from hub.app import create_app
 from hub.keys import create_key
+from hub.registry import import_rules, load_rules
 from models import Change, Offering, Role, SyncStatus
 from models.audit import ActorKind
 from models.db import session_factory
@@ -399,10 +401,11 @@ async def test_a_registry_edit_of_a_source_provider_wins_and_survives_syncs(
         await sync_source(sessions, source, client)
     listed = await hub.run("admin", "{ providers(first: 1) { nodes { id name version } } }")
     provider = listed["data"]["providers"]["nodes"][0]
+    assert provider["name"] != "Nome corretto"
     edited = await hub.run(
         "admin",
         """mutation($input: UpdateProviderInput!) { updateProvider(input: $input) {
-          provider { name version fieldSources { field source { name } } }
+          provider { name version fieldSources { field source { name } sourceValue } }
           userErrors { code } } }""",
         input={"id": provider["id"], "version": provider["version"], "name": "Nome corretto"},
     )
@@ -410,8 +413,9 @@ async def test_a_registry_edit_of_a_source_provider_wins_and_survives_syncs(
     assert payload["userErrors"] == []
     assert payload["provider"]["name"] == "Nome corretto"
     assert payload["provider"]["version"] == provider["version"] + 1
-    by_field = {f["field"]: f["source"]["name"] for f in payload["provider"]["fieldSources"]}
-    assert by_field["name"] == "registry"
+    by_field = {f["field"]: f for f in payload["provider"]["fieldSources"]}
+    assert by_field["name"]["source"]["name"] == "registry"
+    assert by_field["name"]["sourceValue"] == provider["name"]  # what the source says
     async with http_client() as client:
         await sync_source(sessions, source, client)
     again = await hub.run(
@@ -531,3 +535,55 @@ async def test_rows_of_an_upgraded_database_become_editable_after_their_next_syn
     done = await hub.run("admin", UPDATE_OFFERING, input=edit)
     assert done["data"]["updateOffering"]["userErrors"] == []
     assert done["data"]["updateOffering"]["offering"]["title"] == "Titolo corretto"
+
+
+async def test_a_schedule_written_in_the_registry_expands_into_occurrences(hub: Hub) -> None:
+    provider = await _provider(hub, "Centro Isola APS", "12345670017")
+    monday = {
+        "start": "2027-01-11T17:00:00+01:00",
+        "end": "2027-01-11T19:00:00+01:00",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=10",
+    }
+    created = await hub.run(
+        "admin",
+        CREATE_OFFERING,
+        input={
+            "providerId": provider["id"],
+            "titleIt": "Sportello caregiver",
+            "categories": ["caregiver-support"],
+            "schedules": [monday],
+        },
+    )
+    offering = created["data"]["createOffering"]["offering"]
+    open_at = """query($at: DateTime!) {
+      offerings(filter: {openAt: $at}) { nodes { id } } }"""
+    third_monday = await hub.run("anonymous", open_at, at="2027-01-25T18:00:00+01:00")
+    assert third_monday["data"]["offerings"]["nodes"] == [{"id": offering["id"]}]
+    tuesday = await hub.run("anonymous", open_at, at="2027-01-26T18:00:00+01:00")
+    assert tuesday["data"]["offerings"]["nodes"] == []
+
+
+async def test_syncs_and_the_rules_import_are_in_the_trail(
+    hub: Hub, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    source = demo.sources()[0]
+    sessions = session_factory(engine)
+    async with http_client() as client:
+        run = await sync_source(sessions, source, client)
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nkey = "nidi"\narea = "FAMILY_CARE"\nrule = { category = ["RESIDENT"] }\n'
+        '[[rule]]\nkey = "sport"\narea = "HEALTH_WELLBEING"\nrule = { age = { max = 70 } }\n',
+        encoding="utf-8",
+    )
+    async with sessions.begin() as session:
+        await import_rules(session, load_rules(rules))
+    trail = """query($kind: ActorKind!) { changes(first: 100, filter: {actorKind: $kind}) {
+        totalCount nodes { action objectType actor { name } syncRun { id } } } }"""
+    synced = (await hub.run("admin", trail, kind="SOURCE"))["data"]["changes"]
+    assert synced["totalCount"] == run.created
+    assert {(n["action"], n["actor"]["name"]) for n in synced["nodes"]} == {("CREATE", source.name)}
+    assert {n["syncRun"]["id"] for n in synced["nodes"]} == {to_base64("SyncRun", run.id or 0)}
+    imported = (await hub.run("admin", trail, kind="IMPORT"))["data"]["changes"]
+    assert imported["totalCount"] == 2
+    assert {n["objectType"] for n in imported["nodes"]} == {"EligibilityRule"}
