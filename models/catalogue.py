@@ -1263,7 +1263,7 @@ async def merge_provider(
     registry = links[0] if links[0].priority >= REGISTRY_PRIORITY else None
     for name in PROVIDER_FIELDS:
         if name == "alliance_member":  # a member if any source says so
-            if registry is not None and name in registry.said:
+            if registry is not None and registry.said.get(name) is not None:
                 giver: ProviderLink | None = registry
             else:
                 giver = next((link for link in links if link.said.get(name)), None)

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -83,20 +84,25 @@ class Editor:
 
 async def registry_source(session: AsyncSession) -> int:
     """The id of the registry's source row, created on first use."""
-    found = await session.scalar(sa.select(col(Source.id)).where(col(Source.name) == REGISTRY))
+    query = sa.select(col(Source.id)).where(col(Source.name) == REGISTRY)
+    found = await session.scalar(query)
     if found is not None:
         return row_id(found)
-    inserted = await session.execute(
-        sa.insert(Source)
-        .values(
-            name=REGISTRY,
-            kind=REGISTRY,
-            url="",
-            description="The hub's own registry: what its editors enter in the graph.",
-        )
-        .returning(col(Source.id))
-    )
-    return row_id(inserted.scalar_one())
+    try:
+        async with session.begin_nested():
+            inserted = await session.execute(
+                sa.insert(Source)
+                .values(
+                    name=REGISTRY,
+                    kind=REGISTRY,
+                    url="",
+                    description="The hub's own registry: what its editors enter in the graph.",
+                )
+                .returning(col(Source.id))
+            )
+            return row_id(inserted.scalar_one())
+    except IntegrityError:  # a concurrent first edit made it
+        return row_id(await session.scalar(query))
 
 
 async def claim(session: AsyncSession, model: type[Any], id_: int, version: int, what: str) -> None:
@@ -230,9 +236,13 @@ async def _registry_link(
         if external_id is None
         else col(ProviderLink.external_id) == external_id
     )
+    # One per provider, but two providers merged by a partita IVA may bring two: the oldest.
     return (
         await session.execute(
-            sa.select(ProviderLink).where(col(ProviderLink.source_id) == source_id, condition)
+            sa.select(ProviderLink)
+            .where(col(ProviderLink.source_id) == source_id, condition)
+            .order_by(col(ProviderLink.id))
+            .limit(1)
         )
     ).scalar_one_or_none()
 
