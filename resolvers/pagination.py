@@ -130,7 +130,9 @@ async def keyset_page(
         return int(await fetch_scalar(sessions, count))
 
     async def more() -> bool:
-        return bool(await fetch_all(sessions, statement.with_only_columns(sa.literal(1)).limit(1)))
+        # The FROM stays the statement's even where no condition names its table.
+        exists = statement.with_only_columns(sa.literal(1), maintain_column_froms=True)
+        return bool(await fetch_all(sessions, exists.limit(1)))
 
     if size == 0:  # a count: the rows are read only if pageInfo asks whether any exist
         return Page([], [], False, after is not None, total, more)

@@ -130,3 +130,17 @@ async def test_provider_locations_are_its_places(gql: GraphQLClient) -> None:
     for edge in data["edges"]:
         external = edge["node"]["provenance"]["externalId"]
         assert len(edge["node"]["locations"]) == places.get(external, 0)
+
+
+@pytest.mark.parametrize("filter_", ["", "filter: {allianceMember: true}, "])
+async def test_a_count_of_providers_reads_no_page_and_knows_if_more_follow(
+    gql: GraphQLClient, filter_: str
+) -> None:
+    counted = await gql.data(
+        f"{{ providers({filter_}first: 0) {{ totalCount edges {{ cursor }} "
+        "pageInfo { hasNextPage endCursor } } }"
+    )
+    providers = counted["providers"]
+    assert providers["edges"] == []
+    assert providers["totalCount"] > 0
+    assert providers["pageInfo"] == {"hasNextPage": True, "endCursor": None}
