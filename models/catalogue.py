@@ -341,11 +341,10 @@ class Catalogue:
         if rows:
             await self.session.execute(sa.update(model), rows)
 
-    def _created(self, kind: str, ids: Iterable[int], records: Iterable[Record]) -> None:
-        for id_, created in zip(ids, records, strict=True):
-            self._changes.append(
-                Entry(kind, id_, ChangeAction.CREATE, diff({}, record_json(created)))
-            )
+    def _created(self, kind: str, ids: Iterable[int], rows: Iterable[dict[str, Any]]) -> None:
+        """Note the rows inserted with these ids: each with all its writer said."""
+        for id_, row in zip(ids, rows, strict=True):
+            self._changes.append(Entry(kind, id_, ChangeAction.CREATE, diff({}, row["said"])))
 
     def _split(
         self,
@@ -629,11 +628,10 @@ class Catalogue:
             }
 
         if new:
-            inserted = await session.execute(
-                sa.insert(Location).returning(col(Location.id)), [values(r, d) for r, d in new]
-            )
+            rows = [values(r, d) for r, d in new]
+            inserted = await session.execute(sa.insert(Location).returning(col(Location.id)), rows)
             new_ids = [row_id(i) for i in inserted.scalars()]
-            self._created("Location", new_ids, [r for r, _ in new])
+            self._created("Location", new_ids, rows)
             self._dirty_locations.update(new_ids)
         if changed:
             found_by_id = {found.id: found for found in existing.values()}
@@ -716,7 +714,7 @@ class Catalogue:
                 sa.insert(Offering).returning(col(Offering.external_id), col(Offering.id)), rows
             )
             ids.update((str(external), row_id(id_)) for external, id_ in inserted)
-            self._created("Offering", [ids[r.external_id] for r, _ in new], [r for r, _ in new])
+            self._created("Offering", [ids[r.external_id] for r, _ in new], rows)
         if changed:
             found_by_id = {found.id: found for found in existing.values()}
             rows = []
@@ -894,7 +892,7 @@ class _OfferingContext:
             "title_sort_en": fold(record.title_en or record.title_it),
             "area": offering_area(record),
             "delivery_mode": record.delivery_mode,
-            "status": shown_status(record.status, provider_id not in self.inactive),
+            "status": offering_status_shown(record.status, provider_id not in self.inactive),
             "listed_status": record.status,
             "is_free": bool(amounts) and min(amounts) == 0,
             "min_price_cents": min(amounts) if amounts else None,
@@ -1024,8 +1022,9 @@ def offering_search_text(
     )
 
 
-def shown_status(listed: OfferingStatus, provider_active: bool) -> OfferingStatus:
-    """What readers see of an offering's status: a deactivated provider's are suspended."""
+def offering_status_shown(listed: OfferingStatus, provider_active: bool) -> OfferingStatus:
+    """What readers see of an offering's status: a deactivated provider's are suspended.
+    (A sync run's shown status is models.source.shown_status.)"""
     if listed is OfferingStatus.ACTIVE and not provider_active:
         return OfferingStatus.SUSPENDED
     return listed
@@ -1075,7 +1074,7 @@ async def refresh_offerings(
             categories.get(id_, ()),
         )
         district = flags.get(id_, offering.provider_id in in_district_providers)
-        status = shown_status(offering.listed_status, active)
+        status = offering_status_shown(offering.listed_status, active)
         derived = {"search_text": search_text, "in_district": district, "status": status}
         if all(getattr(offering, name) == value for name, value in derived.items()):
             continue
