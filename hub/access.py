@@ -153,25 +153,27 @@ def refusal(
 ) -> GraphQLError | None:
     """Why the principal may not run an operation selecting `fields`, or None (in
     development, only writing needs a key)."""
+    forbidden = _lacking(fields, WRITE_ROLES, principal)
+    if forbidden is not None or not production:
+        return forbidden
+    # The schema's own fields (on Query) sort before the operator fields.
+    if fields & EXPLORING and not principal.may_explore(production=True):
+        return GraphQLError(
+            "Introspection needs a key that allows exploring the schema.",
+            extensions={"code": "FORBIDDEN"},
+        )
+    return _lacking(fields, FIELD_ROLES, principal)
+
+
+def _lacking(
+    fields: frozenset[tuple[str, str]], roles: dict[tuple[str, str], Role], principal: Principal
+) -> GraphQLError | None:
+    """The refusal of the first field (by name) whose role the principal lacks."""
     for type_name, field_name in sorted(fields):
-        needed = WRITE_ROLES.get((type_name, field_name))
+        needed = roles.get((type_name, field_name))
         if needed is not None and principal.role.rank < needed.rank:
             return GraphQLError(
                 f"`{type_name}.{field_name}` needs a key with the {needed.value} role.",
-                extensions={"code": "FORBIDDEN"},
-            )
-    if not production:
-        return None
-    for type_name, field_name in sorted(fields):
-        least = FIELD_ROLES.get((type_name, field_name))
-        if least is not None and principal.role.rank < least.rank:
-            return GraphQLError(
-                f"`{type_name}.{field_name}` needs a key with the {least.value} role.",
-                extensions={"code": "FORBIDDEN"},
-            )
-        if (type_name, field_name) in EXPLORING and not principal.may_explore(production=True):
-            return GraphQLError(
-                "Introspection needs a key that allows exploring the schema.",
                 extensions={"code": "FORBIDDEN"},
             )
     return None
