@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +44,7 @@ from models.records import (
     ProviderRecord,
     Record,
     apply_overrides,
+    json_values,
     load_record,
     record_json,
 )
@@ -189,7 +189,7 @@ async def update_provider(
     link = await _registry_link(session, source_id, provider_id=provider_id)
     if link is None:
         link = await _new_link(session, source_id, provider_id, current.vat_number)
-    await _set_said(session, link, {**link.said, **orjson.loads(orjson.dumps(normalised))})
+    await _set_said(session, link, {**link.said, **json_values(normalised)})
     if "vat_number" in normalised:
         await session.execute(
             sa.update(ProviderLink).where(col(ProviderLink.id) == link.id).values(vat_number=vat)
@@ -375,7 +375,7 @@ async def _edit(
         )
     source_id = await registry_source(session)
     said: Any = load_record(kind, row.said)  # type: ignore[type-var]
-    values = orjson.loads(orjson.dumps(changes))
+    values = json_values(changes)
     if row.source_id == source_id:  # the registry's own: the record itself changes
         said = replace(said, **changes)
         overrides: dict[str, Any] = {}

@@ -140,8 +140,13 @@ R = TypeVar("R", ProviderRecord, LocationRecord, OfferingRecord, SlotRecord)
 
 def record_json(record: Record) -> dict[str, Any]:
     """A record as JSON values (what a row keeps of what its writer said)."""
-    data: dict[str, Any] = orjson.loads(orjson.dumps(record))
+    data: dict[str, Any] = json_values(record)
     return data
+
+
+def json_values(value: Any) -> Any:
+    """Record values (records, tuples, enums, dates and times) as JSON values."""
+    return orjson.loads(orjson.dumps(value))
 
 
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}

@@ -4,10 +4,10 @@ the changed object and the user errors), and the Mutation root."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -29,6 +29,7 @@ from schema.location import Location
 from schema.offering import Offering
 from schema.provider import Provider
 
+T = TypeVar("T")
 UNSET: Any = strawberry.UNSET
 _INPUT = strawberry.argument(description="What to write (the input's fields say how).")
 
@@ -64,6 +65,15 @@ def _errors(done: Edited) -> list[UserError]:
         UserError(field=[_camel(f) for f in p.field], code=UserErrorCode(p.code), message=p.message)
         for p in done.problems
     ]
+
+
+async def _current(
+    info: Info, done: Edited, model: type[Any], wrap: Callable[[Any], T]
+) -> T | None:
+    """The edited object as it now stands, read afresh (the request's loaders may hold it
+    as it was); None when there is none."""
+    row = await editing.rows_by_id(info.context, model, done.id)
+    return None if row is None else wrap(row)
 
 
 def _camel(name: str) -> str:
@@ -130,10 +140,8 @@ class ProviderPayload:
 
 
 async def _provider_payload(info: Info, done: Edited) -> ProviderPayload:
-    row = await editing.rows_by_id(info.context, ProviderRow, done.id)
-    return ProviderPayload(
-        provider=Provider.from_row(row) if row is not None else None, user_errors=_errors(done)
-    )
+    provider = await _current(info, done, ProviderRow, Provider.from_row)
+    return ProviderPayload(provider=provider, user_errors=_errors(done))
 
 
 # Locations -----------------------------------------------------------------------------
@@ -178,10 +186,8 @@ class LocationPayload:
 
 
 async def _location_payload(info: Info, done: Edited) -> LocationPayload:
-    row = await editing.rows_by_id(info.context, LocationRow, done.id)
-    return LocationPayload(
-        location=Location.from_row(row) if row is not None else None, user_errors=_errors(done)
-    )
+    location = await _current(info, done, LocationRow, Location.from_row)
+    return LocationPayload(location=location, user_errors=_errors(done))
 
 
 # Offerings -----------------------------------------------------------------------------
@@ -343,10 +349,8 @@ class OfferingPayload:
 
 
 async def _offering_payload(info: Info, done: Edited) -> OfferingPayload:
-    row = await editing.rows_by_id(info.context, OfferingRow, done.id)
-    return OfferingPayload(
-        offering=Offering.from_row(row) if row is not None else None, user_errors=_errors(done)
-    )
+    offering = await _current(info, done, OfferingRow, Offering.from_row)
+    return OfferingPayload(offering=offering, user_errors=_errors(done))
 
 
 # Rules ---------------------------------------------------------------------------------
@@ -407,10 +411,8 @@ def _target(input: SetEligibilityRuleInput) -> RuleTarget:
 
 
 async def _rule_payload(info: Info, done: Edited) -> EligibilityRulePayload:
-    row = await editing.rows_by_id(info.context, RuleRow, done.id)
-    return EligibilityRulePayload(
-        rule=EligibilityRule.from_row(row) if row is not None else None, user_errors=_errors(done)
-    )
+    rule = await _current(info, done, RuleRow, EligibilityRule.from_row)
+    return EligibilityRulePayload(rule=rule, user_errors=_errors(done))
 
 
 async def _status(info: Info, input: OfferingStatusInput, status: OfferingStatus) -> Edited:
