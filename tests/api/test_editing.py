@@ -20,7 +20,7 @@ from connectors.sync import sync_source
 from hub.app import create_app
 from hub.keys import create_key
 from hub.registry import import_rules, load_rules
-from models import Change, Offering, Role, SyncStatus
+from models import Change, Offering, Role, SyncRun, SyncStatus
 from models.audit import ActorKind
 from models.db import session_factory
 from models.version import READ
@@ -100,6 +100,17 @@ async def _nido(hub: Hub, engine: AsyncEngine | None, who: str) -> dict[str, Any
         input={"providerId": provider["id"], "titleIt": "Nido", "categories": ["early-childhood"]},
     )
     return dict(created["data"]["createOffering"]["offering"])
+
+
+SOURCE = demo.sources()[0]
+
+
+async def _sync(engine: AsyncEngine) -> SyncRun:
+    """Sync the first demo source (an HSDS file) into the test's database."""
+    async with http_client() as client:
+        run = await sync_source(session_factory(engine), SOURCE, client)
+    assert run.status is SyncStatus.SUCCEEDED, run.error
+    return run
 
 
 async def _provider(hub: Hub, name: str, vat: str) -> dict[str, Any]:
@@ -230,11 +241,8 @@ async def test_the_audit_trail_records_who_changed_what(hub: Hub, engine: AsyncE
 async def test_a_registry_edit_of_a_source_offering_survives_its_next_sync(
     hub: Hub, engine: AsyncEngine
 ) -> None:
-    source = demo.sources()[0]
     sessions = session_factory(engine)
-    async with http_client() as client:
-        run = await sync_source(sessions, source, client)
-    assert run.status is SyncStatus.SUCCEEDED
+    await _sync(engine)
     async with sessions() as session:
         row = (
             await session.execute(sa.select(Offering).order_by(col(Offering.id)).limit(1))
@@ -256,10 +264,8 @@ async def test_a_registry_edit_of_a_source_offering_survives_its_next_sync(
     assert payload["offering"]["provenance"]["overridden"] == [
         {"field": "title_it", "value": "Titolo corretto", "sourceValue": title}
     ]
-    assert payload["offering"]["provenance"]["source"]["name"] == source.name
-    async with http_client() as client:
-        again = await sync_source(sessions, source, client)
-    assert again.status is SyncStatus.SUCCEEDED
+    assert payload["offering"]["provenance"]["source"]["name"] == SOURCE.name
+    await _sync(engine)
     after = await hub.run(
         "admin", "query($id: ID!) { node(id: $id) { ... on Offering { title } } }", id=current["id"]
     )
@@ -395,10 +401,7 @@ async def test_a_deactivated_providers_offerings_are_suspended_until_reactivated
 async def test_a_registry_edit_of_a_source_provider_wins_and_survives_syncs(
     hub: Hub, engine: AsyncEngine
 ) -> None:
-    source = demo.sources()[0]
-    sessions = session_factory(engine)
-    async with http_client() as client:
-        await sync_source(sessions, source, client)
+    await _sync(engine)
     listed = await hub.run("admin", "{ providers(first: 1) { nodes { id name version } } }")
     provider = listed["data"]["providers"]["nodes"][0]
     assert provider["name"] != "Nome corretto"
@@ -416,8 +419,7 @@ async def test_a_registry_edit_of_a_source_provider_wins_and_survives_syncs(
     by_field = {f["field"]: f for f in payload["provider"]["fieldSources"]}
     assert by_field["name"]["source"]["name"] == "registry"
     assert by_field["name"]["sourceValue"] == provider["name"]  # what the source says
-    async with http_client() as client:
-        await sync_source(sessions, source, client)
+    await _sync(engine)
     again = await hub.run(
         "admin", "query($id: ID!) { node(id: $id) { ... on Provider { name } } }", id=provider["id"]
     )
@@ -515,10 +517,8 @@ async def test_an_admin_reads_an_editors_changes_in_the_graph(
 async def test_rows_of_an_upgraded_database_become_editable_after_their_next_sync(
     hub: Hub, engine: AsyncEngine
 ) -> None:
-    source = demo.sources()[0]
     sessions = session_factory(engine)
-    async with http_client() as client:
-        await sync_source(sessions, source, client)
+    await _sync(engine)
     async with sessions.begin() as session:  # as the previous release stored them
         await session.execute(sa.update(Offering).values(said={}))
         changes = await session.scalar(sa.select(sa.func.count()).select_from(Change))
@@ -527,8 +527,7 @@ async def test_rows_of_an_upgraded_database_become_editable_after_their_next_syn
     edit = {"id": node["id"], "version": node["version"], "titleIt": "Titolo corretto"}
     refused = await hub.run("admin", UPDATE_OFFERING, input=edit)
     assert [e["code"] for e in refused["data"]["updateOffering"]["userErrors"]] == ["NOT_EDITABLE"]
-    async with http_client() as client:
-        run = await sync_source(sessions, source, client)
+    run = await _sync(engine)
     assert (run.updated, run.created) == (0, 0)
     async with sessions() as session:
         assert await session.scalar(sa.select(sa.func.count()).select_from(Change)) == changes
@@ -566,10 +565,8 @@ async def test_a_schedule_written_in_the_registry_expands_into_occurrences(hub: 
 async def test_syncs_and_the_rules_import_are_in_the_trail(
     hub: Hub, engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    source = demo.sources()[0]
     sessions = session_factory(engine)
-    async with http_client() as client:
-        run = await sync_source(sessions, source, client)
+    run = await _sync(engine)
     rules = tmp_path / "rules.toml"
     rules.write_text(
         '[[rule]]\nkey = "nidi"\narea = "FAMILY_CARE"\nrule = { category = ["RESIDENT"] }\n'
@@ -582,7 +579,7 @@ async def test_syncs_and_the_rules_import_are_in_the_trail(
         totalCount nodes { action objectType actor { name } syncRun { id } } } }"""
     synced = (await hub.run("admin", trail, kind="SOURCE"))["data"]["changes"]
     assert synced["totalCount"] == run.created
-    assert {(n["action"], n["actor"]["name"]) for n in synced["nodes"]} == {("CREATE", source.name)}
+    assert {(n["action"], n["actor"]["name"]) for n in synced["nodes"]} == {("CREATE", SOURCE.name)}
     assert {n["syncRun"]["id"] for n in synced["nodes"]} == {to_base64("SyncRun", run.id or 0)}
     imported = (await hub.run("admin", trail, kind="IMPORT"))["data"]["changes"]
     assert imported["totalCount"] == 2
