@@ -95,6 +95,14 @@ class Loaders:
         return Loader(partial(taxonomy.category_offering_counts, self._sessions, self._today))
 
     @cached_property
+    def offering_edits(self) -> Loader[int, sources.Edits | None]:
+        return Loader(partial(sources.edits_by_id, self._sessions, Offering))
+
+    @cached_property
+    def location_edits(self) -> Loader[int, sources.Edits | None]:
+        return Loader(partial(sources.edits_by_id, self._sessions, Location))
+
+    @cached_property
     def last_run(self) -> Loader[int, SyncRun | None]:
         return Loader(partial(sources.last_runs, self._sessions))
 

@@ -12,7 +12,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models import (
@@ -55,6 +54,7 @@ from resolvers.queries import (
     fetch_keyed,
     fetch_rows,
     grouped,
+    read_select,
 )
 
 if TYPE_CHECKING:
@@ -274,7 +274,7 @@ async def offerings_page(
     dialect = engine_of(ctx.sessions).dialect.name
     name, key = sort_key(query.order, ctx.lang, unindexed=searches_by_trigram(query, dialect))
     ordering = f"{name}:{query.order.direction.value}"
-    statement = sa.select(Offering).where(*where)
+    statement = read_select(Offering).where(*where)
     if after is not None:
         statement = statement.where(keyset_after(name, key, query.order.direction, after))
     statement = statement.order_by(*keyset_order(key, query.order.direction))
@@ -321,10 +321,9 @@ async def offerings_of_providers(
         .over(partition_by=col(Offering.provider_id), order_by=keyset_order(key, order.direction))
         .label("rank")
     )
-    ranked = sa.select(Offering, rank).where(*where).subquery()
-    offering = aliased(Offering, ranked)
+    ranked = read_select(Offering).add_columns(rank).where(*where).subquery()
     statement = (
-        sa.select(offering)
+        sa.select(*(column for column in ranked.c if column.name != "rank"))
         .where(ranked.c.rank <= args.first + 1)
         .order_by(ranked.c.provider_id, ranked.c.rank)
     )
@@ -364,14 +363,14 @@ async def offerings_of_providers(
 
 
 async def offerings_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Offering | None]:
-    rows = await fetch_all(sessions, sa.select(Offering).where(col(Offering.id).in_(ids)))
+    rows = await fetch_all(sessions, read_select(Offering).where(col(Offering.id).in_(ids)))
     return by_key(ids, rows, lambda o: o.id)
 
 
 async def locations_of_offerings(sessions: Sessions, ids: Sequence[int]) -> list[list[Location]]:
     pairs = await fetch_keyed(
         sessions,
-        sa.select(Location)
+        read_select(Location)
         .join(OfferingLocation, col(Location.id) == col(OfferingLocation.location_id))
         .where(col(OfferingLocation.offering_id).in_(ids))
         .order_by(col(OfferingLocation.offering_id), col(Location.id)),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
 from models.db import engine_of
+from models.types import table_of
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -23,6 +24,17 @@ Sessions = async_sessionmaker[AsyncSession]
 # rows, not instances: a row of `select(Model)` has the model's attributes (its columns),
 # costs a tuple where an instance cost the identity map and attribute instrumentation, and
 # needs no session to begin and close. Rows are read-only, which the read path never minds.
+
+
+# What a row's writer said and the registry's overrides (models.provenance.Overridable):
+# about a kilobyte of JSON an offering, decoded per row, which only `provenance.overridden`
+# shows. The read path leaves them out of its rows; that field reads them by its loader.
+UNREAD = frozenset({"said", "overrides"})
+
+
+def read_select(model: type[Any]) -> sa.Select[Any]:
+    """A select of a model's rows as the read path reads them: every column but UNREAD."""
+    return sa.select(*(column for column in table_of(model).c if column.name not in UNREAD))
 
 
 async def fetch_all(sessions: Sessions, statement: sa.Select[V]) -> list[V]:
@@ -64,7 +76,7 @@ async def children(
     """The rows of `model` whose `parent` column is each of `parent_ids`, in `order`:
     one statement for a DataLoader's whole batch."""
     rows = await fetch_all(
-        sessions, sa.select(model).where(parent.in_(parent_ids)).order_by(parent, order)
+        sessions, read_select(model).where(parent.in_(parent_ids)).order_by(parent, order)
     )
     key = cast("InstrumentedAttribute[Any]", parent).key  # what `col()` returns at runtime
     return grouped(parent_ids, [(getattr(row, key), row) for row in rows])

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel, col
 
-from models import ProviderLink, Source, SyncProblem, SyncRun, SyncStatus, SyncTerm
+from models import (
+    Location,
+    Offering,
+    ProviderLink,
+    Source,
+    SyncProblem,
+    SyncRun,
+    SyncStatus,
+    SyncTerm,
+)
 from models.redaction import redact, summarise
 from models.source import DEAD_RUN_ERROR, shown_status
 from models.types import utc_now
-from resolvers.queries import Sessions, by_key, children, fetch_all, fetch_keyed, grouped
+from resolvers.queries import (
+    Sessions,
+    by_key,
+    children,
+    fetch_all,
+    fetch_keyed,
+    fetch_rows,
+    grouped,
+)
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -28,6 +45,25 @@ async def sources(ctx: Context) -> list[Source]:
 async def sources_by_id(sessions: Sessions, ids: Sequence[int]) -> list[Source | None]:
     rows = await fetch_all(sessions, sa.select(Source).where(col(Source.id).in_(ids)))
     return by_key(ids, [_shown_source(row) for row in rows], lambda source: source.id)
+
+
+# What a row's writer said, and the registry's overrides of it (both JSON objects).
+Edits = tuple[dict[str, Any], dict[str, Any]]
+
+
+async def edits_by_id(
+    sessions: Sessions, model: type[Location | Offering], ids: Sequence[int]
+) -> list[Edits | None]:
+    """What the rows' writers said and the registry's overrides, which the read path
+    leaves out of the rows themselves (resolvers.queries.UNREAD)."""
+    rows = await fetch_rows(
+        sessions,
+        sa.select(col(model.id), col(model.said), col(model.overrides)).where(
+            col(model.id).in_(ids)
+        ),
+    )
+    found = {id_: (said or {}, overrides or {}) for id_, said, overrides in rows}
+    return [found.get(id_) for id_ in ids]
 
 
 async def sync_runs_by_id(sessions: Sessions, ids: Sequence[int]) -> list[SyncRun | None]:

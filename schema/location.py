@@ -56,7 +56,7 @@ class Location(relay.Node):
 
     @strawberry.field(description="Where the record came from.")
     def provenance(self) -> Provenance:
-        return Provenance.of(self.row)
+        return Provenance.of(self.row, "Location")
 
     @classmethod
     def from_row(cls, row: LocationRow) -> Location:

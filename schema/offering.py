@@ -150,7 +150,7 @@ class Offering(relay.Node):
 
     @strawberry.field(description="Where the record came from and when it last changed.")
     def provenance(self) -> Provenance:
-        return Provenance.of(self.row)
+        return Provenance.of(self.row, "Offering")
 
     @strawberry.field(
         description=(

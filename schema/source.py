@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from strawberry import relay
@@ -15,6 +15,7 @@ from models import Source as SourceRow
 from models import SyncProblem, SyncTerm
 from models import SyncRun as SyncRunRow
 from models.provenance import Provenance as ProvenanceRow
+from resolvers.sources import Edits
 from schema.enums import SyncStatus
 from schema.info import Info
 from schema.maybe import MaybeAwaitable, then
@@ -126,11 +127,18 @@ class Source(relay.Node):
         )
 
 
+@strawberry.type(description="A field the registry set over what the record's source says.")
+class FieldOverride:
+    field: str = strawberry.field(description="The field, e.g. `title_it`, `cost_options`.")
+    value: JSON | None = strawberry.field(description="The registry's value.")
+    source_value: JSON | None = strawberry.field(description="What the source last said.")
+
+
 @strawberry.type(description="Where a record came from and when it last changed.")
 class Provenance:
     source_id: strawberry.Private[int | None]
-    said: strawberry.Private[dict[str, Any]]
-    overrides: strawberry.Private[dict[str, Any]]
+    # The row's type ("Offering", "Location") and id when the registry may override it.
+    edited: strawberry.Private[tuple[str, int] | None]
     external_id: str | None = strawberry.field(description="The record's id in its source.")
     fetched_at: datetime | None = strawberry.field(description="When this version was fetched.")
     last_changed_at: datetime | None = strawberry.field(
@@ -148,22 +156,25 @@ class Provenance:
         return then(source, lambda row: Source.from_row(row) if row else None)
 
     @strawberry.field(
+        graphql_type=list[FieldOverride],
         description=(
             "The fields the hub's registry set over what the source says (they win at every"
             " sync), each with what the source last said."
-        )
+        ),
     )
-    def overridden(self) -> list[FieldOverride]:
-        return [
-            FieldOverride(field=name, value=value, source_value=self.said.get(name))
-            for name, value in sorted(self.overrides.items())
-        ]
+    def overridden(self, info: Info) -> MaybeAwaitable[list[FieldOverride]]:
+        if self.edited is None:
+            return []
+        type_name, id_ = self.edited
+        loaders = info.context.loaders
+        loader = loaders.offering_edits if type_name == "Offering" else loaders.location_edits
+        return then(loader.get(id_), _overrides)
 
     @classmethod
-    def of(cls, row: ProvenanceRow) -> Provenance:
+    def of(cls, row: ProvenanceRow, edited: str | None = None) -> Provenance:
+        """A row's provenance; `edited` names its type when the registry may override it."""
         return cls(
-            said=getattr(row, "said", None) or {},
-            overrides=getattr(row, "overrides", None) or {},
+            edited=None if edited is None else (edited, int(getattr(row, "id", 0) or 0)),
             source_id=row.source_id,
             external_id=row.external_id,
             fetched_at=row.fetched_at,
@@ -171,11 +182,12 @@ class Provenance:
         )
 
 
-@strawberry.type(description="A field the registry set over what the record's source says.")
-class FieldOverride:
-    field: str = strawberry.field(description="The field, e.g. `title_it`, `cost_options`.")
-    value: JSON | None = strawberry.field(description="The registry's value.")
-    source_value: JSON | None = strawberry.field(description="What the source last said.")
+def _overrides(edits: Edits | None) -> list[FieldOverride]:
+    said, overrides = edits or ({}, {})
+    return [
+        FieldOverride(field=name, value=value, source_value=said.get(name))
+        for name, value in sorted(overrides.items())
+    ]
 
 
 @strawberry.type(

@@ -119,3 +119,18 @@ async def test_a_text_search_on_postgresql_does_not_walk_the_title_index(
     [page] = [s for s in log.statements if "ORDER BY" in s and "LIMIT" in s]
     unindexed = "title_sort_it || " in page
     assert unindexed is (demo_engine.dialect.name == "postgresql")
+
+
+async def test_pages_leave_what_sources_said_to_the_field_that_shows_it(
+    gql: GraphQLClient, demo_engine: AsyncEngine
+) -> None:
+    """What each row's writer said is a kilobyte of JSON an offering: the pages and their
+    places do not read it; `provenance.overridden` reads it for a whole page at once."""
+    with count_statements(demo_engine) as plain:
+        await gql.data(NESTED, {"first": 20})
+    assert not [s for s in plain.statements if ".said" in s or ".overrides" in s]
+    overridden = """query($first: Int!) { offerings(first: $first) { nodes {
+      provenance { overridden { field } } locations { provenance { overridden { field } } }
+    } } }"""
+    small = await _statements(gql, demo_engine, overridden, 5)
+    assert small == await _statements(gql, demo_engine, overridden, 50)
